@@ -1,0 +1,61 @@
+/**
+ * The one error type every client call and every node reports. It carries a contract code and a message a
+ * person can act on, and nothing else: never a request, a response, headers or a token.
+ */
+export type ErrorCode =
+  | "INVALID_INPUT"
+  | "UNSUPPORTED"
+  | "AUTH_FAILED"
+  | "NOT_FOUND"
+  | "RATE_LIMITED"
+  | "TIMEOUT"
+  | "NETWORK"
+  | "API_ERROR";
+
+export const ERROR_CODES: readonly ErrorCode[] = [
+  "INVALID_INPUT",
+  "UNSUPPORTED",
+  "AUTH_FAILED",
+  "NOT_FOUND",
+  "RATE_LIMITED",
+  "TIMEOUT",
+  "NETWORK",
+  "API_ERROR",
+];
+
+export class DeviceCloudError extends Error {
+  readonly code: ErrorCode;
+  /** HTTP status of the last answer, where there was one. */
+  readonly status?: number;
+  /** The input field at fault, for INVALID_INPUT. */
+  readonly field?: string;
+
+  constructor(code: ErrorCode, message: string, options: { status?: number; field?: string } = {}) {
+    super(message);
+    this.name = "DeviceCloudError";
+    this.code = code;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.field !== undefined) this.field = options.field;
+  }
+
+  /** Node-RED shows `err.toString()` as msg.error.message: keep it to the sentence itself. */
+  override toString(): string {
+    return this.message;
+  }
+}
+
+export function invalidInput(field: string, message: string): DeviceCloudError {
+  return new DeviceCloudError("INVALID_INPUT", `${field}: ${message}`, { field });
+}
+
+/** Thrown (internally) when a request was cancelled because its node or account closed. Never reported. */
+export class CancelledError extends Error {
+  constructor() {
+    super("cancelled");
+    this.name = "CancelledError";
+  }
+}
+
+export function isCancelled(err: unknown): err is CancelledError {
+  return err instanceof CancelledError;
+}

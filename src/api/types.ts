@@ -1,0 +1,91 @@
+/** What the nodes see of a cloud: one interface, one class per provider (flatpeak.ts, blynk.ts). */
+
+export type Provider = "flatpeak" | "blynk";
+
+export type Operation =
+  | "listDevices"
+  | "getDevice"
+  | "deviceStatus"
+  | "triggerEvent"
+  | "updateMetafield"
+  | "listSites";
+
+/** A JSON object as the API returned it. */
+export type ApiObject = Record<string, unknown>;
+
+export interface Page<T = ApiObject> {
+  items: T[];
+  /** The total the API reports (Blynk `totalElements`); undefined where it reports none (Flatpeak). */
+  total?: number;
+  /** 0-based page number in the order the pages are yielded. */
+  index: number;
+  /** True on the last page that will be yielded. */
+  last: boolean;
+}
+
+export interface CallOptions {
+  /** Aborts the call; a cancelled call rejects with CancelledError and is never reported. */
+  signal?: AbortSignal;
+  /** Called when the call starts waiting for the account's rate limit, and again (false) when it stops. */
+  onWait?: (waiting: boolean) => void;
+}
+
+export interface ListOptions extends CallOptions {
+  /** Blynk: search text; Flatpeak: reference_id filter. Blank: none. */
+  query?: string;
+  /** Stop after this many items; 0 or undefined: all. */
+  max?: number;
+  /** Items per request; defaults to the provider's maximum (Flatpeak 100, Blynk 1000). */
+  pageSize?: number;
+}
+
+export interface DeviceStatus {
+  deviceId: string | number;
+  online: boolean;
+  lastSeen: string | null;
+  source: "connection" | "last_seen";
+}
+
+export interface DeviceCloudClient {
+  readonly provider: Provider;
+  supports(op: Operation): boolean;
+  /** Checks an id for this provider and returns it in its canonical form (Blynk: a number). Throws INVALID_INPUT. */
+  normalizeDeviceId(value: unknown, field?: string): string | number;
+  /** Pages of devices in API order; stops after `max` items. */
+  listDevices(opts?: ListOptions): AsyncGenerator<Page>;
+  getDevice(id: string | number, opts?: CallOptions & { detail?: "full" | "base"; includeToken?: boolean }): Promise<ApiObject>;
+  deviceStatus(id: string | number, opts?: CallOptions & { offlineAfter?: number }): Promise<DeviceStatus>;
+  triggerEvent(id: string | number, eventCode: string, description: string | undefined, opts?: CallOptions): Promise<void>;
+  updateMetafield(id: string | number, metafieldId: number, value: unknown, opts?: CallOptions): Promise<void>;
+  listSites(opts?: ListOptions): AsyncGenerator<Page>;
+  /** Blynk: the metafields of one device (GET /device/metafield); Flatpeak: UNSUPPORTED. */
+  listMetafields(id: string | number, opts?: CallOptions): Promise<ApiObject[]>;
+  /** Logs in and reads one page of devices: the editor's "Test connection". */
+  testConnection(opts?: CallOptions): Promise<{ devices: number; total?: number }>;
+  /** Cancels every pending request and frees sockets and timers. The client is unusable afterwards. */
+  close(): void;
+}
+
+export interface ClientConfig {
+  provider: Provider;
+  /** Base URL, e.g. https://api.flatpeak.com (no trailing slash). */
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Flatpeak-Version header; blank: none. */
+  apiVersion?: string;
+  /** Per-request timeout in ms (default 30000). */
+  timeoutMs?: number;
+  /** Requests in flight at once for this account (default 32). */
+  concurrency?: number;
+  /** Retries of a 429 before RATE_LIMITED (default 6). */
+  maxRetries?: number;
+  /** Upper bound of a computed backoff delay in ms (default 30000). */
+  maxBackoffMs?: number;
+  /** First backoff delay in ms (default 500). */
+  baseBackoffMs?: number;
+  /** Requests per window the account may make before any 429 was seen (Blynk: 10000 per minute). */
+  rateLimit?: { limit: number; windowMs: number };
+  /** Called for every outgoing request (method and path only; never headers): used by tests and debug logs. */
+  onRequest?: (info: { method: string; path: string }) => void;
+}

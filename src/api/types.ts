@@ -39,6 +39,12 @@ export interface ListOptions extends CallOptions {
   pageSize?: number;
 }
 
+export interface BrowsePage {
+  items: ApiObject[];
+  next: string | null;
+  total?: number;
+}
+
 export interface DeviceStatus {
   deviceId: string | number;
   online: boolean;
@@ -61,7 +67,9 @@ export interface DeviceCloudClient {
   /** Blynk: the metafields of one device (GET /device/metafield); Flatpeak: UNSUPPORTED. */
   listMetafields(id: string | number, opts?: CallOptions): Promise<ApiObject[]>;
   /** Logs in and reads one page of devices: the editor's "Test connection". */
-  testConnection(opts?: CallOptions): Promise<{ devices: number; total?: number }>;
+  testConnection(opts?: CallOptions): Promise<{ devices: number; total?: number; more?: boolean }>;
+  /** One page of devices for the editor's picker; `next` is the cursor of the page after, or null. */
+  browseDevices(opts?: CallOptions & { query?: string; cursor?: string; pageSize?: number }): Promise<BrowsePage>;
   /** Cancels every pending request and frees sockets and timers. The client is unusable afterwards. */
   close(): void;
 }
@@ -84,8 +92,8 @@ export interface ClientConfig {
   maxBackoffMs?: number;
   /** First backoff delay in ms (default 500). */
   baseBackoffMs?: number;
-  /** Requests per window the account may make before any 429 was seen (Blynk: 10000 per minute). */
-  rateLimit?: { limit: number; windowMs: number };
+  /** The cloud's rate window, and the requests per window the account may make before any 429 was seen (Blynk: 10000 per minute). */
+  rateLimit?: { limit?: number; windowMs: number };
   /** Called for every outgoing request (method and path only; never headers): used by tests and debug logs. */
   onRequest?: (info: { method: string; path: string }) => void;
 }

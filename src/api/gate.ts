@@ -1,0 +1,210 @@
+/**
+ * Admission control for one account: at most `concurrency` requests in flight, at most `limit` requests sent
+ * in any sliding window of `windowMs`, and a pause that every request honours after a 429.
+ *
+ * Why hand-written: the two well-known queue packages do not fit. p-queue is ESM-only (the package must load as
+ * CommonJS in Node-RED 4 on Node 20) and Bottleneck has been unmaintained since 2019; neither learns a limit
+ * from a 429. The window log is a sliding one on purpose: whatever the cloud's own window alignment is, a
+ * sliding window of the same length that holds at most `limit` sends never puts more than `limit` requests into
+ * any of the cloud's fixed windows.
+ */
+import { CancelledError } from "./errors";
+
+export interface GateOptions {
+  concurrency: number;
+  /** Known limit before any 429 (e.g. Blynk documents 10,000 per minute); undefined: none known. */
+  limit?: number;
+  windowMs: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+export class Gate {
+  private readonly concurrency: number;
+  private readonly windowMs: number;
+  private limit: number;
+  private readonly initialLimit: number;
+  private active = 0;
+  /** Last time a request had to wait for the rate window or a pause, and last 429. */
+  private lastBlockedAt = 0;
+  private last429At = 0;
+  private lastGrowthAt = 0;
+  private readonly waiters: Waiter[] = [];
+  /** Send times (ms) of requests in the current window, oldest first; `head` skips expired entries. */
+  private sends: number[] = [];
+  private head = 0;
+  /** Send times of requests the cloud accepted (not answered 429), for learning the limit. */
+  private accepted: number[] = [];
+  private acceptedHead = 0;
+  private pausedUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(opts: GateOptions) {
+    this.concurrency = Math.max(1, Math.floor(opts.concurrency));
+    this.windowMs = opts.windowMs;
+    this.limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : Infinity;
+    this.initialLimit = this.limit;
+  }
+
+  /** The limit in force (Infinity while none is known). */
+  get currentLimit(): number {
+    return this.limit;
+  }
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  /** True while a request would have to wait for the rate limit (not merely for a free slot). */
+  rateBlocked(now = Date.now()): boolean {
+    return now < this.pausedUntil || (this.limit !== Infinity && this.windowCount(now) >= this.limit);
+  }
+
+  /**
+   * Waits for a free slot and for room in the rate window, then records the send. The caller must call
+   * `release()` once the answer is in.
+   */
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.reject(new CancelledError());
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    const now = Date.now();
+    if (this.waiters.length === 0 && this.canStart(now)) {
+      this.start();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new CancelledError());
+          this.pump();
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.waiters.push(waiter);
+      this.pump();
+    });
+  }
+
+  release(): void {
+    this.active = Math.max(0, this.active - 1);
+    this.pump();
+  }
+
+  /** Records that the request sent at `sentAt` was accepted by the cloud (any answer but 429). */
+  noteAccepted(sentAt: number): void {
+    this.accepted.push(sentAt);
+    this.trimAccepted(Date.now());
+  }
+
+  /**
+   * A 429 arrived. Everything waits until `pauseMs` from now, and from now on the window holds at most as many
+   * requests as the cloud accepted in the last window (never more than before).
+   */
+  on429(pauseMs: number, now = Date.now()): void {
+    this.trimAccepted(now);
+    const acceptedInWindow = this.accepted.length - this.acceptedHead;
+    const learned = Math.max(1, acceptedInWindow);
+    if (learned < this.limit) this.limit = learned;
+    this.last429At = now;
+    this.pausedUntil = Math.max(this.pausedUntil, now + Math.max(0, pauseMs));
+    this.pump();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const waiters = this.waiters.splice(0);
+    for (const w of waiters) {
+      if (w.signal && w.onAbort) w.signal.removeEventListener("abort", w.onAbort);
+      w.reject(new CancelledError());
+    }
+  }
+
+  private canStart(now: number): boolean {
+    return this.active < this.concurrency && !this.rateBlocked(now);
+  }
+
+  private start(): void {
+    const now = Date.now();
+    this.active++;
+    this.sends.push(now);
+    this.windowCount(now);
+    this.maybeGrow(now);
+  }
+
+  /**
+   * A learned limit comes back slowly, but only when the account did not need it for a whole window (no request
+   * waited and no 429 came): a flow that keeps the account saturated never probes above what the cloud accepted.
+   */
+  private maybeGrow(now: number): void {
+    if (this.limit === this.initialLimit) return;
+    const quiet = Math.min(now - this.lastBlockedAt, now - this.last429At, now - this.lastGrowthAt);
+    if (quiet <= this.windowMs) return;
+    this.lastGrowthAt = now;
+    const grown = Math.ceil(this.limit * 1.25);
+    this.limit = grown >= this.initialLimit || grown > 1_000_000 ? this.initialLimit : grown;
+  }
+
+  /** Requests sent in the sliding window ending now (recorded always, so a limit learned later counts them). */
+  private windowCount(now: number): number {
+    const from = now - this.windowMs;
+    while (this.head < this.sends.length && this.sends[this.head] <= from) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.sends.length) {
+      this.sends = this.sends.slice(this.head);
+      this.head = 0;
+    }
+    return this.sends.length - this.head;
+  }
+
+  private trimAccepted(now: number): void {
+    const from = now - this.windowMs;
+    while (this.acceptedHead < this.accepted.length && this.accepted[this.acceptedHead] <= from) this.acceptedHead++;
+    if (this.acceptedHead > 1024 && this.acceptedHead * 2 > this.accepted.length) {
+      this.accepted = this.accepted.slice(this.acceptedHead);
+      this.acceptedHead = 0;
+    }
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    while (this.waiters.length > 0 && this.canStart(now)) {
+      const w = this.waiters.shift()!;
+      if (w.signal && w.onAbort) w.signal.removeEventListener("abort", w.onAbort);
+      this.start();
+      w.resolve();
+    }
+    if (this.waiters.length > 0 && this.active < this.concurrency) {
+      this.lastBlockedAt = now;
+      this.wakeLater(now);
+    }
+  }
+
+  /** Schedules the next pump for when the pause ends or the oldest send leaves the window. */
+  private wakeLater(now: number): void {
+    let at = this.pausedUntil > now ? this.pausedUntil : now;
+    if (this.limit !== Infinity && this.windowCount(now) >= this.limit) {
+      const oldest = this.sends[this.head];
+      at = Math.max(at, oldest + this.windowMs + 1);
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, Math.max(1, at - now));
+  }
+}

@@ -1,0 +1,417 @@
+/**
+ * HTTP for one account: an axios instance on keep-alive agents, a timeout on every request, admission through the
+ * account's Gate (concurrency and rate limit), the bearer token, the retry policy and the mapping of every failure
+ * to one DeviceCloudError. Nothing here knows Node-RED, and nothing that leaves here carries a header or a token.
+ */
+import http from "node:http";
+import https from "node:https";
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import { CancelledError, DeviceCloudError, type ErrorCode } from "./errors";
+import { Gate } from "./gate";
+import { TokenSource, type IssuedToken } from "./token";
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestSpec {
+  method: Method;
+  /** Path below the base URL, starting with "/", every id already encoded with encodeURIComponent. */
+  path: string;
+  query?: Query;
+  body?: unknown;
+  signal?: AbortSignal;
+  onWait?: (waiting: boolean) => void;
+}
+
+export interface ApiResponse {
+  status: number;
+  data: unknown;
+  headers: Record<string, string | undefined>;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  concurrency: number;
+  maxRetries: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  rateLimit?: { limit?: number; windowMs: number };
+  /** Headers sent on every request (e.g. Flatpeak-Version). */
+  headers?: Record<string, string>;
+  /** The login: uses `transport.login(spec)` and returns the token. */
+  login: (t: Transport) => Promise<IssuedToken>;
+  /** What the user must check when a login is refused ("the account id and API key"). */
+  credentialHint: string;
+  /** Strings that must never appear in an error message (client secret, …). The current token is added. */
+  secrets: string[];
+  onRequest?: (info: { method: string; path: string }) => void;
+}
+
+/** Longest Retry-After the client waits for; beyond that the request fails with RATE_LIMITED at once. */
+const MAX_RETRY_AFTER_MS = 300_000;
+/** Retries of a GET after a 5xx or a network error. */
+const MAX_ERROR_RETRIES = 2;
+
+export class Transport {
+  readonly gate: Gate;
+  readonly tokens: TokenSource;
+  private readonly http: AxiosInstance;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly closeController = new AbortController();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly host: string;
+  private requestCount = 0;
+
+  constructor(private readonly opts: TransportOptions) {
+    const url = new URL(opts.baseUrl);
+    this.host = url.host;
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency, scheduling: "lifo" });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: opts.concurrency, scheduling: "lifo" });
+    this.http = axios.create({
+      baseURL: opts.baseUrl.replace(/\/+$/, ""),
+      timeout: opts.timeoutMs,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      // Never follow a redirect: it could carry the credentials to another host.
+      maxRedirects: 0,
+      // Proxies from the environment apply to the clouds, never to a loopback simulator.
+      proxy: isLoopbackHost(url.hostname) ? false : undefined,
+      responseType: "text",
+      transformResponse: [(d: unknown) => d],
+      validateStatus: () => true,
+      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
+      headers: { Accept: "application/json", "User-Agent": "node-red-devicecloud", ...(opts.headers ?? {}) },
+    });
+    this.gate = new Gate({
+      concurrency: opts.concurrency,
+      limit: opts.rateLimit?.limit,
+      windowMs: opts.rateLimit?.windowMs ?? 60_000,
+    });
+    this.tokens = new TokenSource(() => opts.login(this));
+  }
+
+  /** HTTP requests sent so far (logins included). */
+  get requests(): number {
+    return this.requestCount;
+  }
+
+  get closed(): boolean {
+    return this.closeController.signal.aborted;
+  }
+
+  /** A bearer request with the full policy: gate, token renewal on 401/403, retries, error mapping. */
+  async request(spec: RequestSpec): Promise<ApiResponse> {
+    const signal = spec.signal ? AbortSignal.any([spec.signal, this.closeController.signal]) : this.closeController.signal;
+    const idempotent = spec.method === "GET";
+    let rateRetries = 0;
+    let errorRetries = 0;
+    let renewed = false;
+    for (;;) {
+      if (signal.aborted) throw new CancelledError();
+      const token = await this.tokens.get(signal);
+      await this.admit(signal, spec.onWait);
+      const sentAt = Date.now();
+      let res: ApiResponse;
+      try {
+        res = await this.exchange(spec, { Authorization: `Bearer ${token}` }, signal);
+      } catch (err) {
+        this.gate.release();
+        if (err instanceof CancelledError) throw err;
+        const mapped = err as DeviceCloudError;
+        if (idempotent && mapped.code === "NETWORK" && errorRetries < MAX_ERROR_RETRIES) {
+          await this.sleep(this.backoff(errorRetries++), signal);
+          continue;
+        }
+        throw mapped;
+      }
+      this.gate.release();
+      if (res.status !== 429) this.gate.noteAccepted(sentAt);
+
+      if (res.status >= 200 && res.status < 300) return res;
+      if (res.status === 401 || res.status === 403) {
+        if (!renewed) {
+          renewed = true;
+          this.tokens.invalidate(token);
+          continue;
+        }
+        throw this.httpError("AUTH_FAILED", res, spec);
+      }
+      if (res.status === 429) {
+        const wait = this.retryDelay(res, rateRetries);
+        this.gate.on429(wait.pauseMs);
+        if (rateRetries >= this.opts.maxRetries || wait.tooLong) throw this.httpError("RATE_LIMITED", res, spec, rateRetries);
+        rateRetries++;
+        spec.onWait?.(true);
+        try {
+          await this.sleep(wait.pauseMs, signal);
+        } finally {
+          spec.onWait?.(false);
+        }
+        continue;
+      }
+      if (res.status >= 500 && idempotent && errorRetries < MAX_ERROR_RETRIES) {
+        await this.sleep(this.backoff(errorRetries++), signal);
+        continue;
+      }
+      if (res.status === 404) throw this.httpError("NOT_FOUND", res, spec);
+      throw this.httpError("API_ERROR", res, spec);
+    }
+  }
+
+  /**
+   * A login request with HTTP Basic: no bearer, no concurrency slot (a data request holding a slot may be the one
+   * waiting for this login), transient failures retried a bounded number of times, refusals never retried.
+   */
+  async login(spec: RequestSpec & { user: string; password: string }): Promise<ApiResponse> {
+    const signal = this.closeController.signal;
+    const basic = Buffer.from(`${spec.user}:${spec.password}`, "utf8").toString("base64");
+    let retries = 0;
+    for (;;) {
+      let res: ApiResponse;
+      try {
+        res = await this.exchange(spec, { Authorization: `Basic ${basic}` }, signal);
+      } catch (err) {
+        if (err instanceof CancelledError) throw err;
+        const mapped = err as DeviceCloudError;
+        if (mapped.code === "NETWORK" && retries < MAX_ERROR_RETRIES) {
+          await this.sleep(this.backoff(retries++), signal);
+          continue;
+        }
+        throw new DeviceCloudError(mapped.code, `Login failed: ${mapped.message}`, { status: mapped.status });
+      }
+      if (res.status >= 200 && res.status < 300) return res;
+      const transient = res.status === 429 || res.status >= 500;
+      if (transient && retries < this.opts.maxRetries) {
+        const wait = res.status === 429 ? this.retryDelay(res, retries) : { pauseMs: this.backoff(retries), tooLong: false };
+        if (!wait.tooLong) {
+          retries++;
+          await this.sleep(wait.pauseMs, signal);
+          continue;
+        }
+      }
+      const cloud = this.cloudMessage(res.data);
+      const refused =
+        res.status === 401 ||
+        res.status === 403 ||
+        (res.status === 400 && /invalid_client|invalid_grant|unauthorized_client|credential/i.test(cloud ?? ""));
+      if (refused) {
+        throw new DeviceCloudError(
+          "AUTH_FAILED",
+          this.redact(
+            `The cloud refused the credentials (HTTP ${res.status}${cloud ? `: ${cloud}` : ""}). Check ${this.opts.credentialHint} in the account node.`,
+          ),
+          { status: res.status },
+        );
+      }
+      const code: ErrorCode = res.status === 429 ? "RATE_LIMITED" : res.status === 404 ? "API_ERROR" : "API_ERROR";
+      throw new DeviceCloudError(
+        code,
+        this.redact(`Login failed: the cloud answered HTTP ${res.status}${cloud ? `: ${cloud}` : ""}.`),
+        { status: res.status },
+      );
+    }
+  }
+
+  close(): void {
+    if (this.closeController.signal.aborted) return;
+    this.closeController.abort();
+    this.gate.close();
+    this.tokens.close();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  /** Waits for the gate, telling the caller when the wait is for the rate limit. */
+  private async admit(signal: AbortSignal, onWait?: (waiting: boolean) => void): Promise<void> {
+    const blocked = this.gate.rateBlocked();
+    if (blocked) onWait?.(true);
+    try {
+      await this.gate.acquire(signal);
+    } finally {
+      if (blocked) onWait?.(false);
+    }
+  }
+
+  /** One HTTP exchange. Resolves with any answer; rejects with a mapped DeviceCloudError or CancelledError. */
+  private async exchange(spec: RequestSpec, auth: Record<string, string>, signal: AbortSignal): Promise<ApiResponse> {
+    this.requestCount++;
+    this.opts.onRequest?.({ method: spec.method, path: spec.path });
+    let res: AxiosResponse<string>;
+    try {
+      res = await this.http.request<string>({
+        method: spec.method,
+        url: spec.path,
+        params: spec.query ? dropUndefined(spec.query) : undefined,
+        data: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        headers: spec.body === undefined ? auth : { ...auth, "Content-Type": "application/json" },
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted || axios.isCancel(err)) throw new CancelledError();
+      throw this.networkError(err);
+    }
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(res.headers ?? {})) {
+      if (k.toLowerCase() === "set-cookie") continue;
+      headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v == null ? undefined : String(v);
+    }
+    const text = typeof res.data === "string" ? res.data : "";
+    let data: unknown = undefined;
+    if (text.trim() !== "") {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        if (res.status >= 200 && res.status < 300) {
+          throw new DeviceCloudError(
+            "API_ERROR",
+            `The cloud at ${this.host} answered ${spec.method} ${spec.path} with HTTP ${res.status} but a body that is not JSON.`,
+            { status: res.status },
+          );
+        }
+        data = undefined;
+      }
+    }
+    if (res.status >= 300 && res.status < 400) {
+      const to = safeHost(headers["location"]);
+      throw new DeviceCloudError(
+        "API_ERROR",
+        `The cloud answered HTTP ${res.status}, a redirect${to ? ` to ${to}` : ""}, which is not followed with credentials. Set the account's server${to ? ` to ${to}` : " to the right region"}.`,
+        { status: res.status },
+      );
+    }
+    return { status: res.status, data, headers };
+  }
+
+  private networkError(err: unknown): DeviceCloudError {
+    const e = err as { code?: string; message?: string };
+    const code = typeof e?.code === "string" ? e.code : "";
+    if (code === "ETIMEDOUT" || code === "ECONNABORTED") {
+      return new DeviceCloudError("TIMEOUT", `No answer from ${this.host} within ${Math.round(this.opts.timeoutMs / 100) / 10} s.`);
+    }
+    const reasons: Record<string, string> = {
+      ECONNREFUSED: "the connection was refused",
+      ECONNRESET: "the connection was reset",
+      ENOTFOUND: "the host name was not found",
+      EAI_AGAIN: "the host name could not be resolved right now",
+      EHOSTUNREACH: "the host is unreachable",
+      ENETUNREACH: "the network is unreachable",
+      EPIPE: "the connection was closed",
+      ERR_BAD_RESPONSE: "the answer was malformed",
+    };
+    const reason = reasons[code] ?? (/hang up/i.test(e?.message ?? "") ? "the connection was closed before an answer" : "a network error");
+    if (/certificate|self[- ]signed|CERT_|SSL|TLS/i.test(`${code} ${e?.message ?? ""}`)) {
+      return new DeviceCloudError("NETWORK", `Could not reach ${this.host}: its TLS certificate was not accepted (${code || "TLS"}).`);
+    }
+    return new DeviceCloudError("NETWORK", `Could not reach ${this.host}: ${reason}${code ? ` (${code})` : ""}.`);
+  }
+
+  private httpError(code: ErrorCode, res: ApiResponse, spec: RequestSpec, retries = 0): DeviceCloudError {
+    const cloud = this.cloudMessage(res.data);
+    const said = cloud ? `: ${cloud}` : "";
+    let message: string;
+    switch (code) {
+      case "AUTH_FAILED":
+        message = `The cloud refused access (HTTP ${res.status}${said}) even with a fresh token. Check ${this.opts.credentialHint} in the account node and what they are allowed to do.`;
+        break;
+      case "NOT_FOUND":
+        message = `Not found (HTTP 404${said}): ${spec.method} ${spec.path}. Check the id and that this account can see it.`;
+        break;
+      case "RATE_LIMITED":
+        message = `The cloud still answered 429 Too Many Requests${said} after ${retries} ${retries === 1 ? "retry" : "retries"}; send fewer messages or wait a while.`;
+        break;
+      default:
+        message = `The cloud answered HTTP ${res.status}${said} to ${spec.method} ${spec.path}.`;
+    }
+    return new DeviceCloudError(code, this.redact(message), { status: res.status });
+  }
+
+  /** The cloud's own message from any of the error shapes of both APIs. */
+  cloudMessage(data: unknown): string | undefined {
+    if (!data || typeof data !== "object") return undefined;
+    const d = data as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, 300) : undefined);
+    if (d.error && typeof d.error === "object") return str((d.error as Record<string, unknown>).message);
+    if (typeof d.error === "string") {
+      const desc = str(d.error_description);
+      return desc ? `${desc} (${d.error})` : str(d.error);
+    }
+    const message = str(d.message);
+    const code = str(d.code);
+    if (message && code) return `${message} (${code})`;
+    return message ?? code;
+  }
+
+  private redact(text: string): string {
+    let out = text;
+    const secrets = [...this.opts.secrets, this.tokens.value ?? ""].filter((s) => s && s.length >= 4);
+    for (const s of secrets) out = out.split(s).join("[redacted]");
+    return out;
+  }
+
+  private retryDelay(res: ApiResponse, attempt: number): { pauseMs: number; tooLong: boolean } {
+    const header = res.headers["retry-after"];
+    if (header !== undefined) {
+      let ms: number | undefined;
+      if (/^\s*\d+(\.\d+)?\s*$/.test(header)) ms = parseFloat(header) * 1000;
+      else {
+        const at = Date.parse(header);
+        if (!Number.isNaN(at)) ms = Math.max(0, at - Date.now());
+      }
+      if (ms !== undefined) return { pauseMs: ms, tooLong: ms > MAX_RETRY_AFTER_MS };
+    }
+    return { pauseMs: this.backoff(attempt), tooLong: false };
+  }
+
+  /** Exponential backoff with jitter: base·2ⁿ, capped, times a random factor in [0.5, 1). */
+  private backoff(attempt: number): number {
+    const raw = Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** attempt);
+    return Math.round(raw * (0.5 + Math.random() * 0.5));
+  }
+
+  /** Waits `ms`, or rejects with CancelledError when `signal` aborts; leaves no timer and no listener behind. */
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    if (signal.aborted) return Promise.reject(new CancelledError());
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(t);
+        this.timers.delete(t);
+        signal.removeEventListener("abort", onAbort);
+      };
+      const onAbort = () => {
+        done();
+        reject(new CancelledError());
+      };
+      const t = setTimeout(() => {
+        done();
+        resolve();
+      }, ms);
+      this.timers.add(t);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
+
+function dropUndefined(q: Query): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function safeHost(location: string | undefined): string | undefined {
+  if (!location) return undefined;
+  try {
+    return new URL(location).host || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}

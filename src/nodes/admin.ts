@@ -1,0 +1,121 @@
+/**
+ * Editor routes, registered once when the account module loads, each behind RED.auth.needsPermission:
+ *   POST devicecloud/test                        "Test connection" (works before deploy; "__PWRD__" = stored secret)
+ *   GET  devicecloud/accounts/:id/devices        one page of the account's devices for the picker
+ *   GET  devicecloud/accounts/:id/metafields     the metafields of one device (Blynk)
+ * Answers never carry a secret: only codes, messages, ids and names.
+ */
+import type { NodeAPI } from "node-red";
+import type { Request, Response } from "express";
+import { DeviceCloudError, isCancelled } from "../api/errors";
+import type { ApiObject } from "../api/types";
+import { openClient } from "./account-client";
+import { rateWindowSetting, type AccountCredentials, type AccountDef, type AccountNode } from "./types";
+
+const STORED_PASSWORD = "__PWRD__";
+
+function failure(err: unknown): { code: string; message: string } {
+  if (err instanceof DeviceCloudError) return { code: err.code, message: err.message };
+  if (isCancelled(err)) return { code: "NETWORK", message: "The request was cancelled." };
+  return { code: "API_ERROR", message: "Unexpected error." };
+}
+
+function deployedAccount(RED: NodeAPI, id: string): AccountNode | undefined {
+  const node = RED.nodes.getNode(id) as AccountNode | null;
+  return node && node.type === "devicecloud-account" && typeof node.client === "function" ? node : undefined;
+}
+
+function notDeployed(res: Response): void {
+  res.status(404).json({ code: "NOT_DEPLOYED", message: "This account is not deployed yet: deploy it, then try again." });
+}
+
+/** A device as the picker shows it: id and a name (Flatpeak devices have none: reference id or model). */
+export function pickerEntry(d: ApiObject): { id: string | number; name: string } {
+  const id = typeof d.id === "number" || typeof d.id === "string" ? d.id : "";
+  const name =
+    typeof d.name === "string" && d.name
+      ? d.name
+      : [d.reference_id, d.model_name].filter((v) => typeof v === "string" && v !== "").join(" · ") || String(id);
+  return { id, name };
+}
+
+export function registerAdminRoutes(RED: NodeAPI): void {
+  const settings = () => ({ rateWindowMs: rateWindowSetting(RED.settings) });
+
+  RED.httpAdmin.post("/devicecloud/test", RED.auth.needsPermission("devicecloud-account.write"), async (req: Request, res: Response) => {
+    res.set("Cache-Control", "no-store");
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const def = {
+      id: typeof body.id === "string" ? body.id : "",
+      provider: body.provider === "blynk" ? "blynk" : "flatpeak",
+      server: typeof body.server === "string" ? body.server : "",
+      apiVersion: typeof body.apiVersion === "string" ? body.apiVersion : "",
+      simulate: body.simulate === true || body.simulate === "true",
+      timeout: body.timeout as number | string | undefined,
+    } as AccountDef;
+    const creds: AccountCredentials = {
+      clientId: typeof body.clientId === "string" ? body.clientId : "",
+      clientSecret: typeof body.clientSecret === "string" ? body.clientSecret : "",
+    };
+    if ((creds.clientSecret === STORED_PASSWORD || creds.clientSecret === "") && def.id) {
+      const stored = RED.nodes.getCredentials(def.id) as AccountCredentials | undefined;
+      creds.clientSecret = stored?.clientSecret ?? "";
+      if (!creds.clientId) creds.clientId = stored?.clientId ?? "";
+    }
+    let opened: Awaited<ReturnType<typeof openClient>> | undefined;
+    try {
+      opened = await openClient(def, creds, settings());
+      const result = await opened.client.testConnection();
+      res.json({ ok: true, ...result });
+    } catch (err) {
+      res.json({ ok: false, ...failure(err) });
+    } finally {
+      await opened?.release();
+    }
+  });
+
+  RED.httpAdmin.get(
+    "/devicecloud/accounts/:id/devices",
+    RED.auth.needsPermission("devicecloud-account.read"),
+    async (req: Request, res: Response) => {
+      res.set("Cache-Control", "no-store");
+      const account = deployedAccount(RED, String(req.params.id));
+      if (!account) return notDeployed(res);
+      try {
+        const client = await account.client();
+        const page = await client.browseDevices({
+          query: typeof req.query.q === "string" ? req.query.q : undefined,
+          cursor: typeof req.query.cursor === "string" ? req.query.cursor : undefined,
+        });
+        res.json({ items: page.items.map(pickerEntry), next: page.next, total: page.total });
+      } catch (err) {
+        const f = failure(err);
+        res.status(f.code === "INVALID_INPUT" ? 400 : 502).json(f);
+      }
+    },
+  );
+
+  RED.httpAdmin.get(
+    "/devicecloud/accounts/:id/metafields",
+    RED.auth.needsPermission("devicecloud-account.read"),
+    async (req: Request, res: Response) => {
+      res.set("Cache-Control", "no-store");
+      const account = deployedAccount(RED, String(req.params.id));
+      if (!account) return notDeployed(res);
+      try {
+        const client = await account.client();
+        const fields = await client.listMetafields(String(req.query.deviceId ?? ""));
+        res.json({
+          items: fields.map((f) => ({
+            id: f.id,
+            name: typeof f.name === "string" ? f.name : String(f.id),
+            type: f.value && typeof f.value === "object" ? (f.value as ApiObject).type : undefined,
+          })),
+        });
+      } catch (err) {
+        const f = failure(err);
+        res.status(f.code === "INVALID_INPUT" || f.code === "UNSUPPORTED" ? 400 : f.code === "NOT_FOUND" ? 404 : 502).json(f);
+      }
+    },
+  );
+}

@@ -1,0 +1,38 @@
+/**
+ * Config node `devicecloud-account`: one cloud account. It owns one API client (token, connection pool, request
+ * queue, rate limit) that every flow node naming it shares, created here and closed in `close`.
+ */
+import type { NodeAPI } from "node-red";
+import { accountOptions, openClient } from "./account-client";
+import { registerAdminRoutes } from "./admin";
+import { rateWindowSetting, type AccountCredentials, type AccountDef, type AccountNode } from "./types";
+
+export = function (RED: NodeAPI): void {
+  function DeviceCloudAccount(this: AccountNode, def: AccountDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const { provider, simulate } = accountOptions(def);
+    node.provider = provider;
+    node.simulate = simulate;
+    const rateWindowMs = rateWindowSetting(RED.settings);
+    const opened = openClient(def, node.credentials ?? {}, { rateWindowMs });
+    // Kept for every later request; a misconfigured account fails each message with the same clear error.
+    opened.catch(() => undefined);
+    node.client = () => opened.then((o) => o.client);
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      opened.then(
+        (o) => o.release(),
+        () => undefined,
+      ).then(() => done(), () => done());
+    });
+  }
+
+  RED.nodes.registerType<AccountNode, AccountDef, object, AccountCredentials>("devicecloud-account", DeviceCloudAccount, {
+    credentials: { clientId: { type: "text" }, clientSecret: { type: "password" } },
+    settings: {
+      devicecloudAccountRateWindow: { value: 60_000, exportable: false },
+    },
+  });
+  registerAdminRoutes(RED);
+};

@@ -1,0 +1,49 @@
+/** `devicecloud-trigger-event` (Blynk): logs an event of the device's template, with an optional description. */
+import type { Node, NodeAPI } from "node-red";
+import Mustache from "mustache";
+import { invalidInput } from "../api/errors";
+import { isBlank, setupFlowNode } from "./pipeline";
+import type { FlowNodeDef } from "./types";
+
+const MAX_EVENT_CODE = 50;
+const MAX_DESCRIPTION = 300;
+
+export = function (RED: NodeAPI): void {
+  function TriggerEvent(this: Node, def: FlowNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const template = typeof def.description === "string" ? def.description : "";
+    if (template.trim() !== "") Mustache.parse(template);
+    setupFlowNode(RED, this, def, "triggerEvent", async (ctx) => {
+      const { msg } = ctx;
+      const codeType = isBlank(def.eventCodeType) ? "str" : def.eventCodeType;
+      const raw = isBlank(def.eventCode) ? msg.eventCode : await ctx.evaluate("eventCode", def.eventCode, codeType);
+      if (isBlank(raw)) throw invalidInput("eventCode", "no event code: set it in the node or in msg.eventCode.");
+      if (typeof raw !== "string" && typeof raw !== "number") throw invalidInput("eventCode", "must be a string.");
+      const eventCode = String(raw).trim();
+      if (eventCode.length > MAX_EVENT_CODE) throw invalidInput("eventCode", `has ${eventCode.length} characters; at most ${MAX_EVENT_CODE} are allowed.`);
+
+      let description: string | undefined;
+      if (template.trim() !== "") {
+        try {
+          description = Mustache.render(template, msg, {}, { escape: (v: unknown) => String(v) });
+        } catch (e) {
+          throw invalidInput("description", `the template could not be rendered: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      } else if (!isBlank(msg.description)) {
+        if (typeof msg.description !== "string" && typeof msg.description !== "number") {
+          throw invalidInput("description", "msg.description must be a string.");
+        }
+        description = String(msg.description);
+      }
+      if (description !== undefined && description.length > MAX_DESCRIPTION) {
+        throw invalidInput("description", `has ${description.length} characters; at most ${MAX_DESCRIPTION} are allowed.`);
+      }
+      if (description === "") description = undefined;
+      const deviceId = await ctx.deviceId();
+      await ctx.client.triggerEvent(deviceId, eventCode, description, ctx.call);
+      msg.payload = { deviceId, eventCode, description: description ?? null, triggered: true };
+      ctx.send(msg);
+    });
+  }
+  RED.nodes.registerType("devicecloud-trigger-event", TriggerEvent);
+};

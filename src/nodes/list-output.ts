@@ -1,0 +1,105 @@
+/** Sending a listing as list devices and list sites do: one array, one message per page, or one per item. */
+import type { NodeAPI, NodeMessageParts } from "node-red";
+import { invalidInput } from "../api/errors";
+import type { ListOptions, Page } from "../api/types";
+import { isBlank, type InputContext, type Msg } from "./pipeline";
+import type { FlowNodeDef } from "./types";
+
+type SplitParts = NodeMessageParts & { type: "array"; len: number; parts?: unknown };
+
+export type OutputMode = "array" | "page" | "device";
+
+export interface ListSettings {
+  output: OutputMode;
+  max: number;
+  query: string | undefined;
+}
+
+/** Reads output, max and query (the node's, else msg.query) and checks them before any request. */
+export function listSettings(def: FlowNodeDef, msg: Msg): ListSettings {
+  const outputRaw = def.output === undefined || def.output === "" ? "array" : def.output;
+  if (outputRaw !== "array" && outputRaw !== "page" && outputRaw !== "device") {
+    throw invalidInput("output", `must be "array", "page" or "device", got ${JSON.stringify(String(outputRaw)).slice(0, 40)}.`);
+  }
+  const maxRaw = def.max === undefined || def.max === "" ? 0 : Number(def.max);
+  if (!Number.isInteger(maxRaw) || maxRaw < 0) {
+    throw invalidInput("max", `must be a whole number of 0 or more (0 = all), got ${JSON.stringify(String(def.max)).slice(0, 40)}.`);
+  }
+  let query: string | undefined;
+  if (!isBlank(def.query)) query = String(def.query).trim();
+  else if (!isBlank(msg.query)) {
+    if (typeof msg.query !== "string" && typeof msg.query !== "number") {
+      throw invalidInput("query", "msg.query must be a string (Blynk search text, Flatpeak reference_id).");
+    }
+    query = String(msg.query).trim();
+  }
+  return { output: outputRaw, max: maxRaw, query };
+}
+
+/**
+ * Runs a listing and sends it. In "page" and "device" modes each message carries msg.parts as the split node
+ * sets it (type "array", id, index, and count on the last message), so a join node in automatic mode rebuilds
+ * the array; the last item is held back until the listing is known to be over, so it always carries the count.
+ */
+export async function sendListing(
+  RED: NodeAPI,
+  ctx: InputContext,
+  settings: ListSettings,
+  list: (opts: ListOptions) => AsyncGenerator<Page>,
+): Promise<void> {
+  const { msg } = ctx;
+  const pages = list({ ...ctx.call, query: settings.query, max: settings.max });
+  if (settings.output === "array") {
+    const items: unknown[] = [];
+    let total: number | undefined;
+    for await (const page of pages) {
+      for (const item of page.items) items.push(item);
+      if (page.total !== undefined) total = page.total;
+    }
+    msg.payload = items;
+    msg.count = items.length;
+    if (total !== undefined) msg.total = total;
+    ctx.send(msg);
+    return;
+  }
+  const partsId = RED.util.generateId();
+  const outer = msg.parts;
+  /** msg.parts as the split node sets it; an incoming msg.parts is kept inside, as split does. */
+  const parts = (index: number, len: number, count?: number): NodeMessageParts => {
+    const p: SplitParts = { id: partsId, type: "array", index, len };
+    if (count !== undefined) p.count = count;
+    if (outer !== undefined) p.parts = outer;
+    return p;
+  };
+  if (settings.output === "page") {
+    let size = 2;
+    for await (const page of pages) {
+      const m = ctx.clone();
+      // len > 1 tells the join node to concatenate the pages' arrays rather than nest them.
+      size = Math.max(size, page.items.length);
+      m.payload = page.items;
+      m.count = page.items.length;
+      if (page.total !== undefined) m.total = page.total;
+      m.parts = parts(page.index, size, page.last ? page.index + 1 : undefined);
+      ctx.send(m);
+    }
+    return;
+  }
+  let held: { item: unknown; index: number; total?: number } | undefined;
+  let index = 0;
+  const emit = (h: { item: unknown; index: number; total?: number }, count?: number) => {
+    const m = ctx.clone();
+    m.payload = h.item;
+    m.count = 1;
+    if (h.total !== undefined) m.total = h.total;
+    m.parts = parts(h.index, 1, count);
+    ctx.send(m);
+  };
+  for await (const page of pages) {
+    for (const item of page.items) {
+      if (held) emit(held);
+      held = { item, index: index++, total: page.total };
+    }
+  }
+  if (held) emit(held, held.index + 1);
+}

@@ -1,0 +1,201 @@
+/**
+ * What every flow node shares: finding the account, the provider check, property resolution (TypedInputs through
+ * RED.util.evaluateNodeProperty in its callback form), the device-id fallback, the status, cancellation on close,
+ * and the one error path: done(err) with a DeviceCloudError, so a Catch node gets msg.error.code.
+ */
+import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
+import type { AnyClient } from "../api";
+import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
+import { OPERATION_NAMES, PROVIDER_NAMES } from "../api/base";
+import type { CallOptions, Operation } from "../api/types";
+import type { AccountNode, FlowNodeDef } from "./types";
+
+/** A message as it flows: any properties. */
+export type Msg = NodeMessageInFlow & Record<string, unknown>;
+
+export interface InputContext {
+  msg: Msg;
+  send: (msg: Msg | Msg[]) => void;
+  client: AnyClient;
+  /** Pass to every client call: cancellation on close, and the waiting status. */
+  call: CallOptions;
+  /** A TypedInput property of the node (value in def[prop], type in def[typeProp]). */
+  evaluate(field: string, value: unknown, type: unknown): Promise<unknown>;
+  /** The device id from the deviceId TypedInput, else msg.payload, else msg.payload.id; checked for the provider. */
+  deviceId(): Promise<string | number>;
+  /** A fresh copy of the input message, for nodes that send several. */
+  clone(): Msg;
+}
+
+export type Handler = (ctx: InputContext) => Promise<void>;
+
+interface StatusState {
+  fill?: "red" | "green" | "yellow" | "blue" | "grey";
+  shape?: "ring" | "dot";
+  text?: string;
+}
+
+export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Operation, handler: Handler): void {
+  const account = def.account ? (RED.nodes.getNode(def.account) as AccountNode | null) : null;
+  const inflight = new Set<AbortController>();
+  let closed = false;
+  let active = 0;
+  let waiting = 0;
+  let lastError: string | undefined;
+  let shown = "";
+
+  const show = (s: StatusState) => {
+    const key = JSON.stringify(s);
+    if (key === shown || closed) return;
+    shown = key;
+    node.status(s);
+  };
+  const refresh = () => {
+    if (waiting > 0) show({ fill: "yellow", shape: "ring", text: "devicecloud.status.waiting" });
+    else if (active > 0) show({ fill: "blue", shape: "dot", text: "devicecloud.status.requesting" });
+    else if (lastError) show({ fill: "red", shape: "ring", text: lastError });
+    else show({ fill: "green", shape: "dot", text: "devicecloud.status.ok" });
+  };
+
+  if (!account || typeof account.client !== "function") {
+    show({ fill: "red", shape: "ring", text: "devicecloud.status.noAccount" });
+  } else if (!supportsOp(account.provider, op)) {
+    show({ fill: "red", shape: "ring", text: "UNSUPPORTED" });
+  }
+
+  node.on("input", (msg: NodeMessageInFlow, send: (m: Msg | Msg[]) => void, done: (err?: Error) => void) => {
+    const controller = new AbortController();
+    inflight.add(controller);
+    let waitingHere = false;
+    const call: CallOptions = {
+      signal: controller.signal,
+      onWait: (w: boolean) => {
+        if (w === waitingHere) return;
+        waitingHere = w;
+        waiting += w ? 1 : -1;
+        refresh();
+      },
+    };
+    active++;
+    refresh();
+    const finish = (err?: unknown) => {
+      inflight.delete(controller);
+      if (waitingHere) {
+        waitingHere = false;
+        waiting--;
+      }
+      active--;
+      if (closed) return; // Nothing is sent or reported once the node is closed.
+      if (err === undefined) {
+        lastError = undefined;
+        refresh();
+        done();
+        return;
+      }
+      const error = toDeviceCloudError(err);
+      lastError = error.code;
+      refresh();
+      done(error);
+    };
+    run(msg as Msg, send, call).then(() => finish(), (err: unknown) => {
+      if (isCancelled(err) && closed) return finish(err);
+      finish(isCancelled(err) ? new DeviceCloudError("NETWORK", "The request was cancelled.") : err);
+    });
+  });
+
+  node.on("close", (_removed: boolean, done: () => void) => {
+    closed = true;
+    for (const c of inflight) c.abort();
+    inflight.clear();
+    node.status({});
+    done();
+  });
+
+  async function run(msg: Msg, send: (m: Msg | Msg[]) => void, call: CallOptions): Promise<void> {
+    if (!account || typeof account.client !== "function") {
+      throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
+    }
+    if (!supportsOp(account.provider, op)) {
+      throw new DeviceCloudError(
+        "UNSUPPORTED",
+        `${OPERATION_NAMES[op]} is not offered by ${PROVIDER_NAMES[account.provider]}: choose an account of the other cloud.`,
+      );
+    }
+    const client = await account.client();
+    const evaluate = (field: string, value: unknown, type: unknown) => evaluateProperty(RED, node, msg, field, value, type);
+    const ctx: InputContext = {
+      msg,
+      send: (m) => {
+        if (!closed) send(m);
+      },
+      client,
+      call,
+      evaluate,
+      deviceId: () => resolveDeviceId(client, msg, def, evaluate),
+      clone: () => RED.util.cloneMessage(msg) as Msg,
+    };
+    await handler(ctx);
+  }
+}
+
+const OFFERED: Record<string, ReadonlySet<Operation>> = {
+  flatpeak: new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites"]),
+  blynk: new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield"]),
+};
+
+export function supportsOp(provider: string, op: Operation): boolean {
+  return OFFERED[provider]?.has(op) ?? false;
+}
+
+export function toDeviceCloudError(err: unknown): DeviceCloudError {
+  if (err instanceof DeviceCloudError) return err;
+  const text = err instanceof Error ? err.message : typeof err === "string" ? err : "unknown error";
+  return new DeviceCloudError("API_ERROR", `Unexpected error: ${text.slice(0, 200)}`);
+}
+
+/** RED.util.evaluateNodeProperty in its callback form; any failure becomes INVALID_INPUT naming the field. */
+export function evaluateProperty(RED: NodeAPI, node: Node, msg: Msg, field: string, value: unknown, type: unknown): Promise<unknown> {
+  const t = typeof type === "string" && type !== "" ? type : "str";
+  return new Promise((resolve, reject) => {
+    const fail = (e: unknown) =>
+      reject(invalidInput(field, `could not read it as ${t} ${JSON.stringify(String(value ?? "")).slice(0, 80)}: ${e instanceof Error ? e.message : String(e)}`));
+    try {
+      RED.util.evaluateNodeProperty(String(value ?? ""), t, node, msg, (err: Error | null, result: unknown) => {
+        if (err) fail(err);
+        else resolve(result);
+      });
+    } catch (e) {
+      fail(e);
+    }
+  });
+}
+
+export function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === "string" && v.trim() === "");
+}
+
+async function resolveDeviceId(
+  client: AnyClient,
+  msg: Msg,
+  def: FlowNodeDef,
+  evaluate: InputContext["evaluate"],
+): Promise<string | number> {
+  const value = def.deviceId === undefined ? "deviceId" : def.deviceId;
+  const type = def.deviceIdType === undefined || def.deviceIdType === "" ? "msg" : def.deviceIdType;
+  let id: unknown = undefined;
+  if (!(isBlank(value) && type !== "str")) {
+    id = isBlank(value) ? undefined : await evaluate("deviceId", value, type);
+  }
+  if (isBlank(id)) {
+    const p = msg.payload;
+    if (typeof p === "string" || typeof p === "number") id = p;
+    else if (p && typeof p === "object" && !Array.isArray(p) && !Buffer.isBuffer(p)) id = (p as Record<string, unknown>).id;
+  }
+  if (isBlank(id)) {
+    throw invalidInput(
+      "deviceId",
+      "no device id: set msg.deviceId (or the node's Device id), or send the id, or a device object with an id, in msg.payload.",
+    );
+  }
+  return client.normalizeDeviceId(id, "deviceId");
+}

@@ -329,6 +329,10 @@
                     }
                 }
             });
+            // searchBox reacts to keyup only: a paste with the mouse or a drop fires "input" alone
+            searchInput.on("input", function () {
+                searchInput.searchBox("value", searchInput.val());
+            });
         }
         moreButton.on("click", function (evt) {
             evt.preventDefault();

@@ -180,6 +180,10 @@ export function withoutToken(device: ApiObject): ApiObject {
   return copy;
 }
 
-async function* rejectingGenerator(err: Error): AsyncGenerator<Page> {
-  throw err;
+/** A listing that fails on its first step, as a generator must (not when it is created). */
+function rejectingGenerator(err: Error): AsyncGenerator<Page> {
+  return (async function* (): AsyncGenerator<Page> {
+    yield* [];
+    throw err;
+  })();
 }

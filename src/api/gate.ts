@@ -17,6 +17,9 @@ export interface GateOptions {
   windowMs: number;
 }
 
+/** The smallest limit learned from a 429; fewer accepted requests in the window teach nothing. */
+export const MIN_LEARNED_LIMIT = 10;
+
 interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
@@ -110,14 +113,26 @@ export class Gate {
   }
 
   /**
-   * A 429 arrived. Everything waits until `pauseMs` from now, and from now on the window holds at most as many
-   * requests as the cloud accepted in the last window (never more than before).
+   * A 429 arrived. Everything waits until `pauseMs` from now. From now on the window holds at most as many
+   * requests as the cloud accepted in its current window (never more than before). When the cloud said when its
+   * window ends (Retry-After), only what was accepted since that window began counts; without it, the last
+   * `windowMs` counts, which can overestimate once when a burst straddles two of the cloud's windows.
    */
-  on429(pauseMs: number, now = Date.now()): void {
+  on429(pauseMs: number, windowEndKnown: boolean, now = Date.now()): void {
     this.trimAccepted(now);
-    const acceptedInWindow = this.accepted.length - this.acceptedHead;
-    const learned = Math.max(1, acceptedInWindow);
-    if (learned < this.limit) this.limit = learned;
+    const since = (from: number) => {
+      let n = 0;
+      for (let i = this.accepted.length - 1; i >= this.acceptedHead && this.accepted[i] >= from; i--) n++;
+      return n;
+    };
+    // Retry-After comes in whole seconds, so the window it points at may begin a little later than the cloud's:
+    // counting from there can only undercount (safe). When that leaves too little to learn from, the last full
+    // window counts instead; a later 429 corrects any overestimate, since the limit only ever goes down.
+    let learned = windowEndKnown ? since(now + pauseMs - this.windowMs) : 0;
+    if (learned < MIN_LEARNED_LIMIT) learned = since(now - this.windowMs);
+    // A 429 after only a handful of requests was not caused by this account's pace (another client of the same
+    // organization, a passing fault): it pauses, but teaches no limit.
+    if (learned >= MIN_LEARNED_LIMIT && learned < this.limit) this.limit = learned;
     this.last429At = now;
     this.pausedUntil = Math.max(this.pausedUntil, now + Math.max(0, pauseMs));
     this.pump();

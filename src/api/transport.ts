@@ -3,6 +3,7 @@
  * account's Gate (concurrency and rate limit), the bearer token, the retry policy and the mapping of every failure
  * to one DeviceCloudError. Nothing here knows Node-RED, and nothing that leaves here carries a header or a token.
  */
+import { setMaxListeners } from "node:events";
 import http from "node:http";
 import https from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
@@ -90,6 +91,8 @@ export class Transport {
       windowMs: opts.rateLimit?.windowMs ?? 60_000,
     });
     this.tokens = new TokenSource(() => opts.login(this));
+    // Every queued request listens for the account closing: thousands may wait at once, by design.
+    setMaxListeners(0, this.closeController.signal);
   }
 
   /** HTTP requests sent so far (logins included). */
@@ -140,7 +143,7 @@ export class Transport {
       }
       if (res.status === 429) {
         const wait = this.retryDelay(res, rateRetries);
-        this.gate.on429(wait.pauseMs);
+        this.gate.on429(wait.pauseMs, wait.fromHeader);
         if (rateRetries >= this.opts.maxRetries || wait.tooLong) throw this.httpError("RATE_LIMITED", res, spec, rateRetries);
         rateRetries++;
         spec.onWait?.(true);
@@ -352,7 +355,7 @@ export class Transport {
     return out;
   }
 
-  private retryDelay(res: ApiResponse, attempt: number): { pauseMs: number; tooLong: boolean } {
+  private retryDelay(res: ApiResponse, attempt: number): { pauseMs: number; tooLong: boolean; fromHeader: boolean } {
     const header = res.headers["retry-after"];
     if (header !== undefined) {
       let ms: number | undefined;
@@ -361,9 +364,9 @@ export class Transport {
         const at = Date.parse(header);
         if (!Number.isNaN(at)) ms = Math.max(0, at - Date.now());
       }
-      if (ms !== undefined) return { pauseMs: ms, tooLong: ms > MAX_RETRY_AFTER_MS };
+      if (ms !== undefined) return { pauseMs: ms, tooLong: ms > MAX_RETRY_AFTER_MS, fromHeader: true };
     }
-    return { pauseMs: this.backoff(attempt), tooLong: false };
+    return { pauseMs: this.backoff(attempt), tooLong: false, fromHeader: false };
   }
 
   /** Exponential backoff with jitter: base·2ⁿ, capped, times a random factor in [0.5, 1). */

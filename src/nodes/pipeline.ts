@@ -60,7 +60,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
   if (!account || typeof account.client !== "function") {
     show({ fill: "red", shape: "ring", text: "devicecloud.status.noAccount" });
   } else if (!supportsOp(account.provider, op)) {
-    show({ fill: "red", shape: "ring", text: "UNSUPPORTED" });
+    show({ fill: "red", shape: "ring", text: "devicecloud.status.unsupported" });
   }
 
   node.on("input", (msg: NodeMessageInFlow, send: (m: Msg | Msg[]) => void, done: (err?: Error) => void) => {

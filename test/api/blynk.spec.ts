@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import type { Simulator } from "../../src/simulator";
+import { BlynkClient } from "../../src/api";
+import { clientFor, collect, findSecret, rejects, secretStrings, withSimulator } from "../support/sim";
+
+describe("Blynk client against the simulator", function () {
+  let sim: Simulator;
+  let client: BlynkClient;
+  const paths: string[] = [];
+
+  /** The devices the API lists for this organization (the fleet also has sub-organizations). */
+  let listedDevices: Dev[] = [];
+  before(async () => {
+    sim = await withSimulator();
+    const c = clientFor(sim, "blynk");
+    try {
+      const byId = new Map((sim.fleet.blynk.devices as unknown as Dev[]).map((d) => [d.id, d]));
+      listedDevices = (await collect(c.listDevices())).map((d) => ({ ...(d as Dev), token: byId.get(d.id as number)!.token }));
+    } finally {
+      c.close();
+    }
+  });
+  after(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    paths.length = 0;
+    sim.clearFaults();
+    sim.resetStats();
+    client = clientFor(sim, "blynk", { onRequest: (r) => paths.push(`${r.method} ${r.path}`) }) as BlynkClient;
+  });
+  afterEach(() => client.close());
+
+  type Dev = Record<string, unknown> & { id: number; token: string; name: string };
+  const devices = () => listedDevices;
+  const thermostat = () => listedDevices.find((d) => d.templateId === 353)!;
+  const listed = async (opts = {}) => collect(client.listDevices(opts));
+
+  it("logs in once (client credentials, HTTP Basic) for a burst of concurrent requests", async () => {
+    const ids = devices().slice(0, 50).map((d) => d.id);
+    await Promise.all(ids.map((id) => client.deviceStatus(id)));
+    assert.equal(sim.stats().logins.blynk, 1);
+    assert.equal(paths.filter((p) => p === "POST /oauth2/token").length, 1);
+  });
+
+  it("lists every device in pages of up to 1000, the pages after the first in parallel, without tokens", async () => {
+    const total = (await client.testConnection()).total;
+    sim.resetStats();
+    sim.setLatency(30);
+    const all = await listed({ pageSize: 300 }).finally(() => sim.setLatency(0));
+    assert.equal(all.length, total);
+    assert.equal(new Set(all.map((d) => d.id)).size, all.length);
+    assert.ok(all.every((d) => !("token" in d)), "device tokens are removed");
+    assert.equal(paths.filter((p) => p === "GET /api/v1/organization/devices").length, 1 + Math.ceil(total / 300));
+    assert.ok(sim.stats().maxInFlight >= 2, "pages after the first were fetched in parallel");
+  });
+
+  it("keeps the API's order across page borders and stops at max", async () => {
+    const small = await listed({ pageSize: 13 });
+    const big = await listed({ pageSize: 1000 });
+    assert.deepEqual(small.map((d) => d.id), big.map((d) => d.id));
+    const some = await listed({ max: 25 });
+    assert.equal(some.length, 25);
+    assert.deepEqual(some.map((d) => d.id), big.slice(0, 25).map((d) => d.id));
+  });
+
+  it("searches with the search endpoint when a query is given", async () => {
+    const name = devices()[3].name;
+    const found = await listed({ query: name });
+    assert.ok(found.some((d) => d.id === devices()[3].id));
+    assert.ok(paths.includes("GET /api/v1/organization/search/devices"));
+  });
+
+  it("gets a device in full or base detail, with the token only when asked", async () => {
+    const d = devices()[0];
+    const full = await client.getDevice(d.id);
+    assert.equal(full.id, d.id);
+    assert.ok(!("token" in full));
+    assert.ok(Array.isArray(full.dataStreamValues));
+    const base = await client.getDevice(String(d.id), { detail: "base" });
+    assert.ok(!("dataStreamValues" in base));
+    assert.ok(paths.includes("GET /api/v1/organization/device/baseInfo"));
+    const withToken = await client.getDevice(d.id, { includeToken: true });
+    assert.equal(withToken.token, d.token);
+  });
+
+  it("reads the live connection state", async () => {
+    const d = devices()[0];
+    const s = await client.deviceStatus(d.id);
+    assert.equal(s.deviceId, d.id);
+    assert.equal(typeof s.online, "boolean");
+    assert.equal(s.lastSeen, null);
+    assert.equal(s.source, "connection");
+  });
+
+  it("triggers an event of the device's template and reports an unknown code as NOT_FOUND", async () => {
+    const d = thermostat();
+    await client.triggerEvent(d.id, "high_temperature", "from the test");
+    assert.equal(paths.filter((p) => p === "POST /api/v1/organization/device/trigger-event").length, 1);
+    const err = await rejects(client.triggerEvent(d.id, "no_such_event_code", undefined));
+    assert.equal(err.code, "NOT_FOUND");
+  });
+
+  it("does not retry a POST after a 5xx (it may have been processed)", async () => {
+    sim.addFault({ provider: "blynk", path: "/api/v1/organization/device/trigger-event", status: 500, times: 1 });
+    const err = await rejects(client.triggerEvent(thermostat().id, "high_temperature", undefined));
+    assert.equal(err.code, "API_ERROR");
+    assert.equal(paths.filter((p) => p.endsWith("/trigger-event")).length, 1);
+  });
+
+  it("retries a POST after a 429 (it was not processed)", async () => {
+    const d = devices()[0];
+    sim.addFault({ provider: "blynk", path: "/api/v1/organization/device/metafield", method: "POST", status: 429, retryAfter: 0, times: 1 });
+    const fields = await client.listMetafields(d.id);
+    const text = fields.find((f) => (f.value as { type?: string })?.type === "Text");
+    assert.ok(text, "the device has a Text metafield");
+    await client.updateMetafield(d.id, text!.id as number, "Aisle 7");
+    assert.equal(paths.filter((p) => p === "POST /api/v1/organization/device/metafield").length, 2);
+    const after = await client.listMetafields(d.id);
+    assert.equal((after.find((f) => f.id === text!.id)!.value as { value?: unknown }).value, "Aisle 7");
+  });
+
+  it("reports a value the metafield refuses as API_ERROR 400, and an unknown one as NOT_FOUND", async () => {
+    const d = devices()[0];
+    const fields = await client.listMetafields(d.id);
+    const num = fields.find((f) => (f.value as { type?: string })?.type === "Number");
+    if (num) {
+      const err = await rejects(client.updateMetafield(d.id, num.id as number, "not a number"));
+      assert.equal(err.code, "API_ERROR");
+      assert.match(err.message, /400/);
+    }
+    const missing = await rejects(client.updateMetafield(d.id, 999999, "x"));
+    assert.equal(missing.code, "NOT_FOUND");
+  });
+
+  it("checks ids before sending: whole numbers only", async () => {
+    for (const bad of ["abc", "1.5", -3, 0, "../1", "1?x=2", "", 2 ** 31, NaN, null]) {
+      const err = await rejects(client.getDevice(bad as number));
+      assert.equal(err.code, "INVALID_INPUT", String(bad));
+    }
+    assert.deepEqual(paths, []);
+    assert.equal((await client.getDevice(` ${devices()[0].id} `)).id, devices()[0].id);
+  });
+
+  it("answers list sites with UNSUPPORTED", async () => {
+    const err = await rejects(collect(client.listSites()));
+    assert.equal(err.code, "UNSUPPORTED");
+    assert.deepEqual(paths, []);
+  });
+
+  it("reports refused client credentials (RFC 6749 body) as AUTH_FAILED without the secret", async () => {
+    const bad = clientFor(sim, "blynk", { clientSecret: "WRONG-blynk-secret-xyz" });
+    try {
+      const err = await rejects(bad.deviceStatus(devices()[0].id));
+      assert.equal(err.code, "AUTH_FAILED");
+      assert.match(err.message, /invalid_client/);
+      assert.equal(findSecret({ m: err.message, s: err.stack }, [...secretStrings(sim), "WRONG-blynk-secret-xyz"]), undefined);
+    } finally {
+      bad.close();
+    }
+  });
+
+  it("renews an expired token once on a 401 and goes on", async () => {
+    await client.deviceStatus(devices()[0].id);
+    sim.expireTokens("blynk");
+    await client.deviceStatus(devices()[0].id);
+    assert.equal(sim.stats().logins.blynk, 2);
+  });
+
+  it("reports a 404 for an unknown device as NOT_FOUND with the cloud's message", async () => {
+    const err = await rejects(client.getDevice(2_000_000_000));
+    assert.equal(err.code, "NOT_FOUND");
+    assert.match(err.message, /not found/i);
+  });
+
+  it("stays under an enforced rate limit after the first 429 (Retry-After sent)", async function () {
+    this.timeout(30000);
+    const windowMs = 2000;
+    sim.setRateLimit("blynk", { limit: 100, windowMs, retryAfter: true });
+    const c = clientFor(sim, "blynk", { rateLimit: { windowMs }, concurrency: 8 }) as BlynkClient;
+    try {
+      // Retry-After is whole seconds: start the burst in the second half of one of the cloud's windows, where
+      // the rounding cannot hide the window's start (on a real minute-long window it never can).
+      await c.deviceStatus(devices()[0].id);
+      const w0 = sim.stats().perWindow.filter((w) => w.provider === "blynk").pop()!.windowStart;
+      const at = w0 + Math.ceil((Date.now() - w0) / windowMs) * windowMs + 1100;
+      await new Promise((r) => setTimeout(r, at - Date.now()));
+      const ids = Array.from({ length: 400 }, (_, i) => devices()[i % devices().length].id);
+      const results = await Promise.all(ids.map((id) => c.deviceStatus(id)));
+      assert.equal(results.length, 400);
+      const windows = sim.stats().perWindow.filter((w) => w.provider === "blynk");
+      const first = windows.findIndex((w) => w.rejected > 0);
+      assert.ok(first >= 0, "the limit was hit once");
+      const later = windows.slice(first + 1);
+      assert.ok(later.length >= 2);
+      assert.deepEqual(later.filter((w) => w.rejected > 0), [], "no 429 after the first window that had one");
+      assert.ok(later.every((w) => w.accepted <= 100));
+    } finally {
+      c.close();
+      sim.setRateLimit("blynk", null);
+    }
+  });
+
+  it("stays under an enforced rate limit after the first 429 (no Retry-After)", async function () {
+    this.timeout(30000);
+    sim.setRateLimit("blynk", { limit: 60, windowMs: 1000, retryAfter: false });
+    const c = clientFor(sim, "blynk", { rateLimit: { windowMs: 1000 }, concurrency: 8, baseBackoffMs: 200, maxBackoffMs: 1000 }) as BlynkClient;
+    try {
+      const ids = Array.from({ length: 300 }, (_, i) => devices()[i % devices().length].id);
+      const results = await Promise.all(ids.map((id) => c.deviceStatus(id)));
+      assert.equal(results.length, 300);
+      const windows = sim.stats().perWindow.filter((w) => w.provider === "blynk");
+      const first = windows.findIndex((w) => w.rejected > 0);
+      assert.ok(first >= 0);
+      // Without Retry-After the cloud's window boundary is unknown: a burst that straddled two of its windows can
+      // teach a limit that is too high once; the next 429 corrects it, and then no window is refused again.
+      const refused = windows.map((w) => w.rejected > 0);
+      assert.ok(refused.lastIndexOf(true) <= first + 2, JSON.stringify(windows));
+      assert.ok(windows.length - refused.lastIndexOf(true) >= 2, "at least two windows without a 429 at the end");
+    } finally {
+      c.close();
+      sim.setRateLimit("blynk", null);
+    }
+  });
+});

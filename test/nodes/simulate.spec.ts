@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { helper, loadFlow, nextMessages } from "../support/nodes";
+
+// The same module instance the compiled nodes use.
+const host = require(path.join(__dirname, "..", "..", "..", "dist", "nodes", "simulator-host.js"));
+
+describe("accounts with simulate on", function () {
+  beforeEach((done) => {
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((r) => helper.stopServer(() => r()));
+  });
+
+  it("need no credentials, share one in-process simulator, and stop it when the last one closes", async () => {
+    await loadFlow([
+      { id: "a1", type: "devicecloud-account", provider: "flatpeak", simulate: true },
+      { id: "a2", type: "devicecloud-account", provider: "blynk", simulate: true },
+      { id: "n1", type: "devicecloud-list-devices", account: "a1", max: 5, wires: [["out"]] },
+      { id: "n2", type: "devicecloud-list-devices", account: "a2", max: 5, wires: [["out2"]] },
+      { id: "out", type: "helper" },
+      { id: "out2", type: "helper" },
+    ]);
+    const got = nextMessages("out");
+    const got2 = nextMessages("out2");
+    helper.getNode("n1").receive({});
+    helper.getNode("n2").receive({});
+    const [m1] = await got;
+    const [m2] = await got2;
+    assert.equal(m1.payload.length, 5);
+    assert.ok(String(m1.payload[0].id).startsWith("dev_"));
+    assert.equal(m2.payload.length, 5);
+    assert.equal(typeof m2.payload[0].id, "number");
+    const sim = await host.currentSimulator();
+    assert.ok(sim, "one simulator is running");
+    assert.equal(sim.stats().logins.flatpeak, 1);
+    assert.equal(sim.stats().logins.blynk, 1);
+    await helper.unload();
+    assert.equal(host.currentSimulator(), undefined, "stopped with the last account");
+  });
+});

@@ -1,0 +1,61 @@
+/** Loading our nodes (the compiled dist/, as shipped) into a real Node-RED runtime with the test helper. */
+import path from "node:path";
+import helper from "node-red-node-test-helper";
+import type { Simulator } from "../../src/simulator";
+import { SECRETS } from "./sim";
+
+helper.init(require.resolve("node-red"));
+export { helper };
+
+const dist = path.join(__dirname, "..", "..", "..", "dist", "nodes");
+const load = (name: string) => require(path.join(dist, `${name}.js`));
+
+export const NODE_TYPES = [
+  "devicecloud-account",
+  "devicecloud-list-devices",
+  "devicecloud-get-device",
+  "devicecloud-device-status",
+  "devicecloud-trigger-event",
+  "devicecloud-update-metafield",
+  "devicecloud-list-sites",
+];
+export const OUR_NODES = NODE_TYPES.map(load);
+export const JOIN_NODE = require("@node-red/nodes/core/sequence/17-split.js");
+export const CATCH_NODE = require("@node-red/nodes/core/common/25-catch.js");
+export const ALL_NODES = [...OUR_NODES, JOIN_NODE, CATCH_NODE];
+
+export function account(sim: Simulator, provider: "flatpeak" | "blynk", id = "acc", extra: Record<string, unknown> = {}) {
+  return {
+    node: { id, type: "devicecloud-account", name: `${provider} test`, provider, server: sim.url, ...extra },
+    creds: { [id]: { ...SECRETS[provider] } },
+  };
+}
+
+/** Loads a flow on tab "t1": flow nodes get z/x/y; resolves once started. */
+export async function loadFlow(flow: Array<Record<string, unknown>>, creds: Record<string, unknown> = {}): Promise<void> {
+  const nodes = [{ id: "t1", type: "tab", label: "test" }, ...flow.map((n, i) => (n.type === "devicecloud-account" ? n : { z: "t1", x: 100, y: 40 * (i + 1), ...n }))];
+  await helper.load(ALL_NODES, nodes as never, creds);
+}
+
+/** Resolves with the next `count` messages arriving at a helper node. */
+export function nextMessages(id: string, count = 1): Promise<Array<Record<string, any>>> {
+  const node = helper.getNode(id);
+  const got: Array<Record<string, any>> = [];
+  return new Promise((resolve) => {
+    const on = (msg: Record<string, any>) => {
+      got.push(msg);
+      if (got.length === count) {
+        node.removeListener("input", on);
+        resolve(got);
+      }
+    };
+    node.on("input", on);
+  });
+}
+
+/** Every status a node set, in order. */
+export function statuses(id: string): Array<Record<string, any>> {
+  const seen: Array<Record<string, any>> = [];
+  (helper.getNode(id) as any).on("call:status", (call: { args: unknown[] }) => seen.push(call.args[0] as Record<string, any>));
+  return seen;
+}

@@ -205,6 +205,7 @@ function flatpeakDevice(d) {
 }
 function blynkDevice(d) {
   assert.ok(d && isBlynkId(d.id) && typeof d.name === "string", `a Blynk device (whole-number id, name), got ${JSON.stringify(d).slice(0, 200)}`);
+  assert.ok(!("token" in d), `the device's auth token is removed (device ${d.id})`);
 }
 function checkStatus(v, source) {
   assert.equal(typeof v.online, "boolean", `online is a boolean: ${JSON.stringify(v)}`);
@@ -456,8 +457,15 @@ async function runTarget(target, tgz, tmp) {
     const { flows, tabs } = kit.examplesToFlows(examples);
     const deployed = await test(`deploys the ${examples.length} examples (POST /flows, full)`, async () => {
       comms = await kit.listenDebug(nr.base, (data, value) => debug.push({ data, value, at: Date.now() }));
+      const startedBefore = nr.log.split("Started flows").length;
       const r = await nr.api("POST", "/flows", { body: flows, headers: { "Node-RED-Deployment-Type": "full" } });
       assert.ok(r.status === 204 || r.status === 200, `POST /flows: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+      // The answer can come before the new flows have started: wait for the log to say so.
+      const until = Date.now() + 30000;
+      while (nr.log.split("Started flows").length <= startedBefore) {
+        assert.ok(Date.now() < until, "the log did not say 'Started flows' within 30 s of the deploy");
+        await sleep(50);
+      }
       const back = await nr.api("GET", "/flows");
       assert.equal(back.status, 200);
       const labels = back.json.filter((n) => n.type === "tab").map((n) => n.label);
@@ -478,7 +486,12 @@ async function runTarget(target, tgz, tmp) {
         assert.ok(injects.length > 0, "the example has an inject node");
         const from = debug.length;
         for (const inj of injects) {
-          const r = await nr.api("POST", `/inject/${inj.id}`);
+          // 404: the node does not exist (yet), so nothing was triggered and asking again is safe.
+          let r = await nr.api("POST", `/inject/${inj.id}`);
+          for (let i = 0; r.status === 404 && i < 50; i++) {
+            await sleep(100);
+            r = await nr.api("POST", `/inject/${inj.id}`);
+          }
           assert.equal(r.status, 200, `POST /inject/${inj.id}: HTTP ${r.status} ${r.text}`);
         }
         const until = Date.now() + 60000;

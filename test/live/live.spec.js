@@ -135,7 +135,10 @@ describe("live: Blynk (read-only)", function () {
   it("lists one page of devices", async () => {
     const page = await call("listDevices", () => firstPage(client.listDevices({ max: 20 })), secrets);
     assert.ok(Array.isArray(page.items));
-    for (const d of page.items) assert.ok(Number.isInteger(d.id), `a whole-number id: ${d.id}`);
+    for (const d of page.items) {
+      assert.ok(Number.isInteger(d.id), `a whole-number id: ${d.id}`);
+      assert.ok(!("token" in d), "the device's auth token is removed");
+    }
     device = page.items[0];
   });
 

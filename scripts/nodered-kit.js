@@ -52,44 +52,27 @@ function remap(value, ids) {
 }
 
 /**
- * One flow with every example on its own tab. Flow nodes get new ids (stable: derived from the file and the old
- * id) so no two examples clash; a config node that several examples share with the same id and the same content
- * (the simulated accounts) is deployed once, as the editor's import does; a clashing one gets its own id.
- * Options: `onceOnStart` makes every inject fire once, a second after the deploy.
- * Returns `{ flows, tabs: [{ name, file, tab, nodes, idOf(oldId) }] }`.
+ * One flow with every example on its own tab. Every node gets a new id, derived from the example's file and its
+ * old id (stable from one run to the next, unique across examples); the example's account nodes are scoped to its
+ * tab, so the config sidebar lists them under their example. Options: `onceOnStart` makes every inject fire once,
+ * a second after the deploy. Returns `{ flows, tabs: [{ name, file, tab, nodes, idOf(oldId) }] }`.
  */
 function examplesToFlows(examples, opts = {}) {
   const flows = [];
   const tabs = [];
-  const configs = new Map(); // id -> JSON of the deployed config node
   for (const ex of examples) {
     const tab = stableId("tab", ex.file);
     const ids = new Map();
-    const own = [];
     for (const n of ex.nodes) {
       if (n.type === "tab") continue;
-      if (isFlowNode(n)) {
-        ids.set(n.id, stableId(ex.file, n.id));
-        continue;
-      }
-      const { z: _z, ...bare } = n;
-      const seen = configs.get(n.id);
-      if (seen === undefined) {
-        configs.set(n.id, JSON.stringify(bare));
-        own.push(bare);
-      } else if (seen !== JSON.stringify(bare)) {
-        ids.set(n.id, stableId(ex.file, n.id));
-        own.push(bare);
-      }
+      ids.set(n.id, stableId(ex.file, n.id));
+      if (isFlowNode(n) && n.z) ids.set(n.z, tab); // the example's own tab id becomes the new tab
     }
-    // The example's own tab id (its nodes' z) becomes the new tab.
-    for (const n of ex.nodes) if (isFlowNode(n) && n.z) ids.set(n.z, tab);
     const info = ex.nodes.filter((n) => n.type === "comment").map((n) => n.info || n.name).join("\n\n");
     flows.push({ id: tab, type: "tab", label: ex.name, disabled: false, info });
     const placed = [];
-    for (const n of own) flows.push(remap(n, ids));
     for (const n of ex.nodes) {
-      if (!isFlowNode(n) || n.type === "tab") continue;
+      if (n.type === "tab") continue;
       const m = remap(n, ids);
       m.z = tab;
       if (opts.onceOnStart && m.type === "inject") {
@@ -97,7 +80,7 @@ function examplesToFlows(examples, opts = {}) {
         m.onceDelay = 1;
       }
       flows.push(m);
-      placed.push(m);
+      if (isFlowNode(n)) placed.push(m);
     }
     tabs.push({ name: ex.name, file: ex.file, tab, nodes: placed, idOf: (old) => ids.get(old) ?? old });
   }

@@ -36,6 +36,13 @@ export class Gate {
   /** Last time a request had to wait for the rate window or a pause, and last 429. */
   private lastBlockedAt = 0;
   private last429At = 0;
+  /** Send time of the latest request the cloud refused with 429. */
+  private lastRefusedSentAt = -Infinity;
+  /**
+   * Where one of the cloud's windows began, as seen from here: the first request accepted after a refused one.
+   * With the window length, it places the cloud's current window when no Retry-After said where it ends.
+   */
+  private boundary: number | undefined;
   private lastGrowthAt = 0;
   private readonly waiters: Waiter[] = [];
   /** Send times (ms) of requests in the current window, oldest first; `head` skips expired entries. */
@@ -110,29 +117,35 @@ export class Gate {
   noteAccepted(sentAt: number): void {
     this.accepted.push(sentAt);
     this.trimAccepted(Date.now());
+    if (sentAt > this.lastRefusedSentAt && this.lastRefusedSentAt > (this.boundary ?? -Infinity)) this.boundary = sentAt;
   }
 
   /**
-   * A 429 arrived. Everything waits until `pauseMs` from now. From now on the window holds at most as many
-   * requests as the cloud accepted in its current window (never more than before). When the cloud said when its
-   * window ends (Retry-After), only what was accepted since that window began counts; without it, the last
-   * `windowMs` counts, which can overestimate once when a burst straddles two of the cloud's windows.
+   * A 429 arrived for the request sent at `sentAt`. Everything waits until `pauseMs` from now. From now on the
+   * window holds at most as many requests as the cloud accepted in its current window (never more than before):
+   * - with Retry-After, the cloud's window is the one ending then. Retry-After comes in whole seconds, so that
+   *   window may begin a little later than the cloud's: counting from there can only undercount (safe);
+   * - else, when an earlier 429 showed where a window began, the window containing now, from that boundary;
+   * - else the last `windowMs`, which overestimates once if a burst straddled two of the cloud's windows; the
+   *   next 429 then finds the boundary and corrects it, since the limit only ever goes down.
    */
-  on429(pauseMs: number, windowEndKnown: boolean, now = Date.now()): void {
+  on429(pauseMs: number, windowEndKnown: boolean, sentAt = Date.now(), now = Date.now()): void {
     this.trimAccepted(now);
     const since = (from: number) => {
       let n = 0;
       for (let i = this.accepted.length - 1; i >= this.acceptedHead && this.accepted[i] >= from; i--) n++;
       return n;
     };
-    // Retry-After comes in whole seconds, so the window it points at may begin a little later than the cloud's:
-    // counting from there can only undercount (safe). When that leaves too little to learn from, the last full
-    // window counts instead; a later 429 corrects any overestimate, since the limit only ever goes down.
-    let learned = windowEndKnown ? since(now + pauseMs - this.windowMs) : 0;
+    let learned = 0;
+    if (windowEndKnown) learned = since(now + pauseMs - this.windowMs);
+    else if (this.boundary !== undefined && this.boundary <= now) {
+      learned = since(this.boundary + Math.floor((now - this.boundary) / this.windowMs) * this.windowMs);
+    }
     if (learned < MIN_LEARNED_LIMIT) learned = since(now - this.windowMs);
     // A 429 after only a handful of requests was not caused by this account's pace (another client of the same
     // organization, a passing fault): it pauses, but teaches no limit.
     if (learned >= MIN_LEARNED_LIMIT && learned < this.limit) this.limit = learned;
+    this.lastRefusedSentAt = Math.max(this.lastRefusedSentAt, sentAt);
     this.last429At = now;
     this.pausedUntil = Math.max(this.pausedUntil, now + Math.max(0, pauseMs));
     this.pump();

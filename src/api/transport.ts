@@ -61,6 +61,8 @@ export class Transport {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly closeController = new AbortController();
+  /** Requests that came with a signal of their own, by that signal; `close()` aborts them all. */
+  private readonly linked = new Map<AbortSignal, { requests: Set<AbortController>; onAbort: () => void }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly host: string;
   private requestCount = 0;
@@ -106,7 +108,54 @@ export class Transport {
 
   /** A bearer request with the full policy: gate, token renewal on 401/403, retries, error mapping. */
   async request(spec: RequestSpec): Promise<ApiResponse> {
-    const signal = spec.signal ? AbortSignal.any([spec.signal, this.closeController.signal]) : this.closeController.signal;
+    const link = this.link(spec.signal);
+    try {
+      return await this.send(spec, link.signal);
+    } finally {
+      link.unlink();
+    }
+  }
+
+  /**
+   * The signal a request runs under: its own, aborted when the caller's signal aborts or the account closes. Linked
+   * by hand, not with AbortSignal.any: on Node 20 that keeps a reference to every signal it makes in the long-lived
+   * close signal (about 50 bytes per request, never freed while the account lives) and costs ~15 µs per call. The
+   * requests sharing a caller's signal (a listing's pages) share one listener on it, so a busy listing adds one
+   * listener, not one per page in flight.
+   */
+  private link(outer: AbortSignal | undefined): { signal: AbortSignal; unlink: () => void } {
+    if (!outer) return { signal: this.closeController.signal, unlink: noop };
+    const controller = new AbortController();
+    if (outer.aborted || this.closed) {
+      controller.abort();
+      return { signal: controller.signal, unlink: noop };
+    }
+    let group = this.linked.get(outer);
+    if (!group) {
+      const requests = new Set<AbortController>();
+      const onAbort = () => {
+        this.linked.delete(outer);
+        for (const c of requests) c.abort();
+      };
+      group = { requests, onAbort };
+      this.linked.set(outer, group);
+      outer.addEventListener("abort", onAbort, { once: true });
+    }
+    const g = group;
+    g.requests.add(controller);
+    return {
+      signal: controller.signal,
+      unlink: () => {
+        g.requests.delete(controller);
+        if (g.requests.size === 0 && this.linked.get(outer) === g) {
+          this.linked.delete(outer);
+          outer.removeEventListener("abort", g.onAbort);
+        }
+      },
+    };
+  }
+
+  private async send(spec: RequestSpec, signal: AbortSignal): Promise<ApiResponse> {
     const idempotent = spec.method === "GET";
     let rateRetries = 0;
     let errorRetries = 0;
@@ -143,7 +192,7 @@ export class Transport {
       }
       if (res.status === 429) {
         const wait = this.retryDelay(res, rateRetries);
-        this.gate.on429(wait.pauseMs, wait.fromHeader);
+        this.gate.on429(wait.pauseMs, wait.fromHeader, sentAt);
         if (rateRetries >= this.opts.maxRetries || wait.tooLong) throw this.httpError("RATE_LIMITED", res, spec, rateRetries);
         rateRetries++;
         spec.onWait?.(true);
@@ -220,6 +269,11 @@ export class Transport {
   close(): void {
     if (this.closeController.signal.aborted) return;
     this.closeController.abort();
+    for (const [outer, g] of this.linked) {
+      outer.removeEventListener("abort", g.onAbort);
+      for (const c of g.requests) c.abort();
+    }
+    this.linked.clear();
     this.gate.close();
     this.tokens.close();
     for (const t of this.timers) clearTimeout(t);
@@ -398,6 +452,8 @@ export class Transport {
     });
   }
 }
+
+function noop(): void {}
 
 function dropUndefined(q: Query): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};

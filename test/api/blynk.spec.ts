@@ -213,10 +213,10 @@ describe("Blynk client against the simulator", function () {
       const first = windows.findIndex((w) => w.rejected > 0);
       assert.ok(first >= 0);
       // Without Retry-After the cloud's window boundary is unknown: a burst that straddled two of its windows can
-      // teach a limit that is too high once; the next 429 corrects it, and then no window is refused again.
-      const refused = windows.map((w) => w.rejected > 0);
-      assert.ok(refused.lastIndexOf(true) <= first + 2, JSON.stringify(windows));
-      assert.ok(windows.length - refused.lastIndexOf(true) >= 2, "at least two windows without a 429 at the end");
+      // teach a limit that is too high once. The next 429, whenever it comes, finds the boundary and corrects it:
+      // at most one more refused window, then none.
+      const refusedWindows = windows.filter((w) => w.rejected > 0);
+      assert.ok(refusedWindows.length <= 2, JSON.stringify(windows));
     } finally {
       c.close();
       sim.setRateLimit("blynk", null);

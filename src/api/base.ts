@@ -7,9 +7,9 @@ import type { IssuedToken } from "./token";
 export const DEFAULTS = {
   timeoutMs: 30_000,
   concurrency: 32,
-  maxRetries: 6,
+  maxRetries: 4,
   baseBackoffMs: 500,
-  maxBackoffMs: 30_000,
+  maxBackoffMs: 8_000,
   windowMs: 60_000,
 };
 
@@ -22,6 +22,9 @@ export const OPERATION_NAMES: Record<Operation, string> = {
   triggerEvent: "trigger event",
   updateMetafield: "update metafield",
   listSites: "list sites",
+  manageDevice: "manage device",
+  deviceHistory: "device history",
+  watchDevices: "watch",
 };
 
 export function unsupported(provider: Provider, op: Operation): DeviceCloudError {

@@ -8,7 +8,13 @@ export type Operation =
   | "deviceStatus"
   | "triggerEvent"
   | "updateMetafield"
-  | "listSites";
+  | "listSites"
+  /** Fleet administration (src/api/fleet.ts): create, rename, transfer, … one device. */
+  | "manageDevice"
+  /** Timeline, actions log, tags and metafields of one device (Blynk). */
+  | "deviceHistory"
+  /** Polling for connection changes and new activations (src/api/watch.ts). */
+  | "watchDevices";
 
 /** A JSON object as the API returned it. */
 export type ApiObject = Record<string, unknown>;
@@ -86,9 +92,9 @@ export interface ClientConfig {
   timeoutMs?: number;
   /** Requests in flight at once for this account (default 32). */
   concurrency?: number;
-  /** Retries of a 429 before RATE_LIMITED (default 6). */
+  /** Retries of a 429 before RATE_LIMITED (default 4). */
   maxRetries?: number;
-  /** Upper bound of a computed backoff delay in ms (default 30000). */
+  /** Upper bound of a computed backoff delay in ms (default 8000). */
   maxBackoffMs?: number;
   /** First backoff delay in ms (default 500). */
   baseBackoffMs?: number;

@@ -11,7 +11,7 @@
  *     providerOf(accountId),                           "flatpeak" | "blynk" | null (account not found)
  *     selectedAccount(selector?),                      the account chosen in the dialog, or ""
  *     validateAccount(node, value, providers?),        a validator for the `account` property
- *     unsupportedMessage(node, accountId, providers),  the warning text, or "" when the provider fits
+ *     unsupportedMessage(node, accountId, providers, sentence?)  the warning text, or "" when the provider fits
  *     watchProvider(node, options),                    shows/hides a warning row as the account changes
  *     attachDevicePicker(node, inputSelector, options),   search button + paged device list
  *     attachMetafieldPicker(node, inputSelector, options) pick button + metafield list (blynk)
@@ -55,7 +55,12 @@
         return v && v !== "_ADD_" ? v : "";
     }
 
-    function unsupportedMessage(node, accountId, providers) {
+    /**
+     * "" when the account's provider offers the operation, else the message: the short form for the validator
+     * (shown in the list of invalid properties), a sentence (key devicecloud.errors.unsupportedWarning) for the
+     * warning row of the dialog, which a tip follows.
+     */
+    function unsupportedMessage(node, accountId, providers, sentence) {
         if (!providers || !providers.length) {
             return "";
         }
@@ -64,7 +69,7 @@
             return "";
         }
         var type = node && (node.type || (node._def && node._def.type));
-        return tr(node, "devicecloud.errors.unsupported", {
+        return tr(node, sentence ? "devicecloud.errors.unsupportedWarning" : "devicecloud.errors.unsupported", {
             operation: tr(node, type + ".paletteLabel"),
             provider: PROVIDER_NAMES[provider] || provider
         });
@@ -100,7 +105,7 @@
         var row = $(opts.row);
         var target = opts.text ? row.find(opts.text) : row;
         function update() {
-            var msg = unsupportedMessage(node, selectedAccount(accountSelector), opts.providers);
+            var msg = unsupportedMessage(node, selectedAccount(accountSelector), opts.providers, true);
             if (msg) {
                 target.text(msg);
                 row.show();

@@ -7,7 +7,8 @@
  */
 import type { NodeAPI } from "node-red";
 import type { Request, Response } from "express";
-import { DeviceCloudError, isCancelled } from "../api/errors";
+import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
+import { resolveBaseUrl } from "../api/server";
 import type { ApiObject } from "../api/types";
 import { openClient } from "./account-client";
 import { rateWindowSetting, type AccountCredentials, type AccountDef, type AccountNode } from "./types";
@@ -27,6 +28,42 @@ function deployedAccount(RED: NodeAPI, id: string): AccountNode | undefined {
 
 function notDeployed(res: Response): void {
   res.status(404).json({ code: "NOT_DEPLOYED", message: "This account is not deployed yet: deploy it, then try again." });
+}
+
+/** The deployed configuration of a devicecloud-account (provider, server, …), or undefined. */
+function deployedDef(RED: NodeAPI, id: string): AccountDef | undefined {
+  let found: AccountDef | undefined;
+  RED.nodes.eachNode((n) => {
+    if (!found && n.id === id && n.type === "devicecloud-account") found = n as AccountDef;
+  });
+  return found;
+}
+
+function baseUrlOf(def: AccountDef): string | undefined {
+  try {
+    return resolveBaseUrl(def.provider === "blynk" ? "blynk" : "flatpeak", def.server);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The stored credentials of a deployed account, for a test that asks for them ("__PWRD__": the dialog shows the
+ * placeholder of a saved secret). They are handed out only to the account they belong to and only for the cloud
+ * and server it was deployed with: otherwise a POST naming any node id (another package's config node also
+ * stores a "clientSecret") and a server of the caller's choosing would send that secret there.
+ */
+function storedCredentials(RED: NodeAPI, def: AccountDef): AccountCredentials {
+  const deployed = deployedDef(RED, def.id);
+  if (!deployed) {
+    throw invalidInput("clientSecret", "enter the secret: a stored one is used only for an account that is deployed.");
+  }
+  const sameCloud = (deployed.provider === "blynk" ? "blynk" : "flatpeak") === def.provider;
+  const url = baseUrlOf(def);
+  if (!sameCloud || url === undefined || url !== baseUrlOf(deployed)) {
+    throw invalidInput("clientSecret", "enter the secret again: the stored one is used only with the cloud and server the account was deployed with.");
+  }
+  return (RED.nodes.getCredentials(def.id) as AccountCredentials | undefined) ?? {};
 }
 
 /** A device as the picker shows it: id and a name (Flatpeak devices have none: reference id or model). */
@@ -57,13 +94,15 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       clientId: typeof body.clientId === "string" ? body.clientId : "",
       clientSecret: typeof body.clientSecret === "string" ? body.clientSecret : "",
     };
-    if ((creds.clientSecret === STORED_PASSWORD || creds.clientSecret === "") && def.id) {
-      const stored = RED.nodes.getCredentials(def.id) as AccountCredentials | undefined;
-      creds.clientSecret = stored?.clientSecret ?? "";
-      if (!creds.clientId) creds.clientId = stored?.clientId ?? "";
-    }
+    const wantsStored = creds.clientSecret === STORED_PASSWORD || creds.clientSecret === "";
+    if (wantsStored) creds.clientSecret = "";
     let opened: Awaited<ReturnType<typeof openClient>> | undefined;
     try {
+      if (wantsStored && def.id && !def.simulate) {
+        const stored = storedCredentials(RED, def);
+        creds.clientSecret = stored.clientSecret ?? "";
+        if (!creds.clientId) creds.clientId = stored.clientId ?? "";
+      }
       opened = await openClient(def, creds, settings());
       const result = await opened.client.testConnection();
       res.json({ ok: true, ...result });

@@ -1,0 +1,888 @@
+#!/usr/bin/env node
+"use strict";
+/**
+ * The editor, tested the way users use it: in a browser.
+ *
+ * Builds the package from the working tree (in a temp copy), links it into a fresh Node-RED user directory,
+ * starts Node-RED 4.1 (the project's devDependency) headless on a free loopback port, opens the editor in
+ * Chromium (Debian's /usr/bin/chromium, or $CHROMIUM_PATH) through playwright-core, and then, as a user would:
+ *
+ * - filters the palette, checks that the six node icons load (HTTP 200, the package's own SVG, decodable);
+ * - imports a skeleton of inject and debug nodes (the Import dialog), drops each of the six flow nodes from the
+ *   palette onto the workspace, wires it between its inject and its debug node and configures it in its dialog:
+ *   two simulated accounts created there (Blynk and Flatpeak: the dialog's rows follow the provider and simulate,
+ *   Test connection shows "Connected: …", and an error line for an unreachable server), the device picker (search,
+ *   pick), the metafield picker, the other fields;
+ * - deploys, presses each inject button and reads the result in the debug sidebar;
+ * - checks labels (`get device 42` typed by hand after a quick-add, `list sites`, `trigger high_temperature`) and
+ *   that a node whose operation the account's provider lacks (list sites on Blynk) is marked invalid;
+ * - saves screenshots into docs/screenshots/.
+ *
+ *   npm run test:editor
+ *   EDITOR_KEEP=1 npm run test:editor      keep the temp folder (package copy, user directory)
+ *
+ * Node-RED's log: e2e-out/node-red-editor.log; on a failure the page as it was: e2e-out/editor-failure.png.
+ * Closing line: "N passed, N failed"; exit 1 on a failure.
+ */
+const assert = require("assert/strict");
+const fs = require("fs");
+const path = require("path");
+const h = require("./harness");
+
+const ROOT = h.ROOT;
+const MODULE = h.MODULE;
+const SHOTS = path.join(ROOT, "docs", "screenshots");
+const LOG = path.join(h.OUT, "node-red-editor.log");
+const runner = h.createRunner();
+let currentPage; // set once the browser is open: a failed check closes the dialogs it left open
+async function test(name, fn) {
+  const ok = await runner.test(name, fn);
+  if (!ok && currentPage) await closeDialogs(currentPage);
+  return ok;
+}
+
+const TYPES = [
+  "devicecloud-list-devices",
+  "devicecloud-get-device",
+  "devicecloud-device-status",
+  "devicecloud-trigger-event",
+  "devicecloud-update-metafield",
+  "devicecloud-list-sites",
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// The skeleton imported through the Import dialog: one row per flow node, an inject on the left and a debug node on
+// the right; the node under test is dropped from the palette between them and wired by hand.
+
+const ROW_Y0 = 80;
+const ROW_DY = 70;
+const X_INJECT = 130;
+const X_NODE = 370;
+const X_DEBUG = 700;
+const ROWS = [
+  { key: "listDevices", type: "devicecloud-list-devices", inject: {} },
+  { key: "listSites", type: "devicecloud-list-sites", inject: {} },
+  { key: "getDevice", type: "devicecloud-get-device", inject: {} },
+  { key: "status", type: "devicecloud-device-status", inject: {} },
+  { key: "trigger", type: "devicecloud-trigger-event", inject: { payload: "31.5", payloadType: "num" } },
+  { key: "metafield", type: "devicecloud-update-metafield", inject: { payload: "24.5", payloadType: "num" } },
+];
+ROWS.forEach((r, i) => {
+  r.y = ROW_Y0 + i * ROW_DY;
+  r.injectId = `e2e0inject0${i}000`;
+  r.debugId = `e2e0debug00${i}000`;
+});
+
+function skeleton() {
+  const nodes = [];
+  for (const r of ROWS) {
+    nodes.push({
+      id: r.injectId,
+      type: "inject",
+      name: `go: ${r.type.replace("devicecloud-", "")}`,
+      props: [{ p: "payload" }],
+      repeat: "",
+      crontab: "",
+      once: false,
+      onceDelay: 0.1,
+      topic: "",
+      payload: r.inject.payload ?? "",
+      payloadType: r.inject.payloadType ?? "date",
+      x: X_INJECT,
+      y: r.y,
+      wires: [[]],
+    });
+    nodes.push({
+      id: r.debugId,
+      type: "debug",
+      name: `out: ${r.type.replace("devicecloud-", "")}`,
+      active: true,
+      tosidebar: true,
+      console: false,
+      tostatus: false,
+      complete: "payload",
+      targetType: "msg",
+      statusVal: "",
+      statusType: "auto",
+      x: X_DEBUG,
+      y: r.y,
+      wires: [],
+    });
+  }
+  return nodes;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Editor helpers (playwright). Reading RED's model is fine for finding and checking things; everything the user
+// configures goes through the dialogs.
+
+/** Page coordinates of a workspace point. */
+async function toPage(page, x, y) {
+  const o = await page.evaluate(() => {
+    const c = document.getElementById("red-ui-workspace-chart");
+    const r = c.getBoundingClientRect();
+    return { left: r.left - c.scrollLeft, top: r.top - c.scrollTop, scale: window.RED.view.scale() };
+  });
+  return { x: o.left + x * o.scale, y: o.top + y * o.scale };
+}
+
+async function center(locator) {
+  await locator.scrollIntoViewIfNeeded();
+  const b = await locator.boundingBox();
+  assert.ok(b, "element has a box");
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+async function dragMouse(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 8, from.y + 4, { steps: 3 });
+  await page.mouse.move(to.x, to.y, { steps: 15 });
+  await page.mouse.up();
+}
+
+async function nodeIds(page, type) {
+  return page.evaluate((t) => window.RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+}
+
+/** Drags a node from the palette to a workspace point; returns the new node's id. */
+async function dropFromPalette(page, type, x, y) {
+  const before = new Set(await nodeIds(page, type));
+  const item = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+  await dragMouse(page, await center(item), await toPage(page, x, y));
+  const after = (await nodeIds(page, type)).filter((id) => !before.has(id));
+  assert.equal(after.length, 1, `one new ${type} node on the workspace after the drop`);
+  return after[0];
+}
+
+const nodeSel = (id) => `#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`;
+
+/** Drags a wire from a node's output port to another node's input port and checks the link exists. */
+async function wire(page, fromId, toId) {
+  const outPort = page.locator(`${nodeSel(fromId)} .red-ui-flow-port-output .red-ui-flow-port`).first();
+  const inPort = page.locator(`${nodeSel(toId)} .red-ui-flow-port-input .red-ui-flow-port`).first();
+  await dragMouse(page, await center(outPort), await center(inPort));
+  const linked = await page.evaluate(
+    ([a, b]) => window.RED.nodes.filterLinks({ source: { id: a }, target: { id: b } }).length,
+    [fromId, toId],
+  );
+  assert.equal(linked, 1, `a wire ${fromId} -> ${toId}`);
+}
+
+async function openDialog(page, id) {
+  await page.locator(`${nodeSel(id)} rect.red-ui-flow-node`).dblclick();
+  await page.locator("#node-dialog-ok").waitFor({ state: "visible" });
+  await page.waitForTimeout(300); // the tray slides in
+}
+
+async function closeDialog(page) {
+  await page.locator("#node-dialog-ok").click();
+  await page.locator("#node-dialog-ok").waitFor({ state: "detached" });
+}
+
+/** The label the workspace shows for a node (its lines joined by a space). */
+async function label(page, id) {
+  const lines = await page.locator(`${nodeSel(id)} .red-ui-flow-node-label .red-ui-flow-node-label-text`).allTextContents();
+  return lines.join(" ").replace(/\s+/g, " ").trim();
+}
+
+async function shot(page, name, opts = {}) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, name);
+  await page.screenshot({ path: file, ...opts });
+  return path.relative(ROOT, file);
+}
+
+/** Fills a text field the way typing does (change events included). */
+async function type(page, selector, text) {
+  const f = page.locator(selector);
+  await f.fill("");
+  await f.pressSequentially(String(text), { delay: 5 });
+}
+
+/** The visible text box of a TypedInput (the original input is hidden and follows it). */
+function typedBox(page, selector) {
+  return page.locator(selector).locator("xpath=ancestor::div[contains(@class,'form-row')][1]").locator("input.red-ui-typedInput-input");
+}
+
+async function typeTyped(page, selector, text) {
+  const f = typedBox(page, selector);
+  await f.fill("");
+  await f.pressSequentially(String(text), { delay: 5 });
+  await f.press("Tab");
+}
+
+/** Closes whatever dialog a failed check left open (config dialog first, then the node's). */
+async function closeDialogs(page) {
+  for (const sel of ["#node-config-dialog-cancel", "#node-dialog-cancel", "#red-ui-clipboard-dialog-cancel"]) {
+    const b = page.locator(sel);
+    if (await b.isVisible().catch(() => false)) {
+      await b.click().catch(() => undefined);
+      await page.waitForTimeout(400);
+    }
+  }
+  await page.keyboard.press("Escape").catch(() => undefined);
+}
+
+async function visible(page, selector) {
+  return page.locator(selector).first().isVisible();
+}
+
+/** Creates an account from a flow node's dialog (the + button beside Account) and checks the dialog on the way. */
+async function addAccount(page, { name, provider }, checks) {
+  await page.locator("#node-input-btn-account-add").click();
+  await page.locator("#node-config-dialog-ok").waitFor({ state: "visible" });
+  await page.waitForTimeout(300);
+  await type(page, "#node-config-input-name", name);
+  await page.locator("#node-config-input-provider").selectOption(provider);
+  if (checks) await checks();
+  const simulate = page.locator("#node-config-input-simulate");
+  if (!(await simulate.isChecked())) await simulate.check();
+  return {
+    async add() {
+      await page.locator("#node-config-dialog-ok").click();
+      await page.locator("#node-config-dialog-ok").waitFor({ state: "detached" });
+      await page.waitForTimeout(200);
+      const id = await page.locator("#node-input-account").inputValue();
+      assert.ok(id && id !== "_ADD_", "the new account is selected in the node's dialog");
+      return id;
+    },
+  };
+}
+
+async function testConnection(page) {
+  const result = page.locator("#devicecloud-account-test-result");
+  await page.locator("#devicecloud-account-test").click();
+  await page.waitForFunction(() => {
+    const el = document.getElementById("devicecloud-account-test-result");
+    return el && el.offsetParent !== null && !el.querySelector(".fa-spinner") && el.textContent.trim() !== "";
+  }, undefined, { timeout: 30000 });
+  return {
+    text: (await result.textContent()).trim(),
+    ok: await result.locator(".fa-check").count() > 0,
+  };
+}
+
+/** Opens the device picker beside the device field, optionally searches, and picks an entry; returns its id. */
+async function pickDevice(page, { search, match, screenshot } = {}) {
+  const row = page.locator("#node-input-deviceId").locator("xpath=ancestor::div[contains(@class,'form-row')][1]");
+  await row.locator("button.devicecloud-picker-button").click();
+  const panel = row.locator(".devicecloud-picker");
+  await panel.waitFor({ state: "visible" });
+  const entries = panel.locator(".devicecloud-picker-list li a");
+  await entries.first().waitFor({ state: "visible", timeout: 20000 });
+  const unfiltered = await entries.count();
+  const total = (await panel.locator(".devicecloud-picker-count").textContent()).trim();
+  if (search) {
+    const box = panel.locator('input[type="text"]').first();
+    await box.pressSequentially(search, { delay: 20 });
+    await page.waitForFunction(
+      ([sel, s]) => {
+        const links = [...document.querySelectorAll(sel)];
+        return links.length > 0 && links.every((a) => a.textContent.toLowerCase().includes(s.toLowerCase()));
+      },
+      [".devicecloud-picker-list li a", search],
+      { timeout: 20000 },
+    );
+  }
+  let target = entries.first();
+  if (match) target = entries.filter({ hasText: match }).first();
+  const text = (await target.textContent()).trim();
+  const idText = ((await target.locator(".devicecloud-picker-id").count()) ? await target.locator(".devicecloud-picker-id").textContent() : text).trim();
+  const id = idText.replace(/^\(|\)$/g, "");
+  let shotFile;
+  if (screenshot) {
+    await target.hover();
+    shotFile = await shot(page, screenshot);
+  }
+  await target.click();
+  await panel.waitFor({ state: "hidden" });
+  assert.equal(await page.locator("#node-input-deviceId").inputValue(), id, "the picked id is in the field");
+  assert.equal(await page.locator("#node-input-deviceIdType").inputValue(), "str", "the field's type is now string");
+  return { id, text, unfiltered, total, shot: shotFile };
+}
+
+/** Ctrl-I, paste, Import; the nodes then hang on the mouse until a click places the first one at (x, y). */
+async function importFlow(page, nodes, x, y) {
+  await page.locator("#red-ui-workspace-chart").click({ position: { x: 20, y: 20 } });
+  await page.keyboard.press("Control+i");
+  const text = page.locator("#red-ui-clipboard-dialog-import-text");
+  await text.waitFor({ state: "visible" });
+  await text.fill(JSON.stringify(nodes));
+  await page.locator("#red-ui-clipboard-dialog-ok").click();
+  await text.waitFor({ state: "hidden" });
+  const at = await toPage(page, x, y);
+  await page.mouse.move(at.x + 5, at.y + 5, { steps: 4 });
+  await page.mouse.move(at.x, at.y, { steps: 2 });
+  await page.mouse.click(at.x, at.y);
+  await page.waitForTimeout(200);
+}
+
+async function deploy(page) {
+  const button = page.locator("#red-ui-header-button-deploy");
+  await button.click();
+  const note = page.locator(".red-ui-notification", { hasText: "Successfully deployed" }).first();
+  await note.waitFor({ state: "visible", timeout: 20000 });
+  await page.waitForFunction(() => document.getElementById("red-ui-header-button-deploy").classList.contains("disabled"));
+  // the notification lies over the workspace for a while: a drop onto it would miss the workspace
+  await note.click().catch(() => undefined);
+  await note.waitFor({ state: "detached", timeout: 10000 }).catch(() => undefined);
+}
+
+/** Presses an inject node's button and waits for the debug node's message; returns the message's text. */
+async function injectAndRead(page, row, { expand = false } = {}) {
+  const sel = `#red-ui-sidebar-content .red-ui-debug-msg-node-${row.debugId}`;
+  const before = await page.locator(sel).count();
+  await page.locator(`${nodeSel(row.injectId)} .red-ui-flow-node-button`).click();
+  const errorSel = `#red-ui-sidebar-content .red-ui-debug-msg-level-20`;
+  const errorsBefore = await page.locator(errorSel).count();
+  await page.waitForFunction(
+    ([s, n, e, m]) => document.querySelectorAll(s).length > n || document.querySelectorAll(e).length > m,
+    [sel, before, errorSel, errorsBefore],
+    { timeout: 30000 },
+  );
+  const errors = page.locator(errorSel);
+  if ((await errors.count()) > errorsBefore) {
+    throw new Error(`the debug sidebar shows an error: ${(await errors.last().textContent()).trim()}`);
+  }
+  const msg = page.locator(sel).last();
+  if (expand) {
+    // an array: open it, then its first element, as a user does to see a device
+    await msg.locator(".red-ui-debug-msg-payload .red-ui-debug-msg-row").first().click();
+    const key0 = page.locator(".red-ui-debug-msg-object-key").filter({ hasText: /^0$/ });
+    await msg.locator(".red-ui-debug-msg-payload .red-ui-debug-msg-row", { has: key0 }).first().click();
+    await page.waitForTimeout(100);
+  }
+  const text = (await msg.locator(".red-ui-debug-msg-payload").textContent()).replace(/\s+/g, " ").trim();
+  if (expand) {
+    // fold it again, so the sidebar shows every result at once
+    await msg.locator(".red-ui-debug-msg-payload .red-ui-debug-msg-row").first().click();
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main() {
+  const tmp = h.tempDir("devicecloud-editor-");
+  fs.mkdirSync(h.OUT, { recursive: true });
+  h.out(`editor e2e: work folder ${tmp}`);
+  let nr;
+  let browser;
+  let page;
+  try {
+    let pkgDir;
+    const built = await test("the package builds from the working tree (temp copy)", async () => {
+      pkgDir = h.buildPackage(tmp);
+      for (const t of TYPES) assert.ok(fs.existsSync(path.join(pkgDir, "dist", "nodes", `${t}.html`)), `${t}.html built`);
+      return path.relative(tmp, pkgDir);
+    });
+    if (!built) return;
+
+    await test("en-US and de catalogs have the same keys, and both have help for every node", async () => {
+      const keys = (obj, prefix = "") =>
+        Object.entries(obj).flatMap(([k, v]) => (v && typeof v === "object" ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+      const dir = path.join(pkgDir, "dist", "nodes", "locales");
+      let count = 0;
+      for (const f of fs.readdirSync(path.join(dir, "en-US"))) {
+        const de = path.join(dir, "de", f);
+        assert.ok(fs.existsSync(de), `de/${f} exists`);
+        if (!f.endsWith(".json")) continue;
+        const en = keys(JSON.parse(fs.readFileSync(path.join(dir, "en-US", f), "utf8"))).sort();
+        const deKeys = keys(JSON.parse(fs.readFileSync(de, "utf8"))).sort();
+        assert.deepEqual(deKeys.filter((k) => !en.includes(k)), [], `de/${f}: keys en-US lacks`);
+        assert.deepEqual(en.filter((k) => !deKeys.includes(k)), [], `de/${f}: keys de lacks`);
+        count += en.length;
+      }
+      for (const t of ["devicecloud-account", ...TYPES]) {
+        for (const lang of ["en-US", "de"]) assert.ok(fs.existsSync(path.join(dir, lang, `${t}.html`)), `${lang}/${t}.html`);
+      }
+      return `${count} keys`;
+    });
+
+    const userDir = h.makeUserDir(path.join(tmp, "user"), pkgDir, {
+      uiHost: "127.0.0.1",
+      flowFile: "flows.json",
+      credentialSecret: "editor-e2e-credential-secret",
+      editorTheme: { tours: false, projects: { enabled: false } },
+      logging: { console: { level: "info", metrics: false, audit: false } },
+    });
+    const port = await h.freePort();
+    const up = await test("Node-RED 4.1 starts headless with the package linked into a fresh user directory", async () => {
+      nr = await h.startNodeRed({ userDir, port, logFile: LOG });
+      const settings = (await nr.api("GET", "/settings")).json;
+      assert.match(settings.version, /^4\.1\./);
+      const nodes = await nr.api("GET", "/nodes");
+      const sets = nodes.json.filter((s) => s.module === MODULE);
+      const types = sets.flatMap((s) => s.types);
+      for (const t of ["devicecloud-account", ...TYPES]) assert.ok(types.includes(t), `${t} registered`);
+      for (const s of sets) assert.ok(s.enabled && !s.err, `${s.id}: ${s.err || "disabled"}`);
+      return `Node-RED ${settings.version} at ${nr.base}`;
+    });
+    if (!up) return;
+
+    browser = await h.launchBrowser(tmp, { width: 1400, height: 900 });
+    page = browser.pages()[0] || (await browser.newPage());
+    page.setDefaultTimeout(15000);
+    currentPage = page;
+    const pageErrors = [];
+    page.on("pageerror", (e) => pageErrors.push(String(e && e.stack ? e.stack : e)));
+    const iconResponses = new Map();
+    page.on("response", (res) => {
+      if (res.url().includes(`/icons/${MODULE}/`)) iconResponses.set(res.url(), res.status());
+    });
+
+    const opened = await test("the editor opens in Chromium and the palette shows the six nodes", async () => {
+      await page.goto(`${nr.base}/`);
+      for (const t of TYPES) await page.locator(`.red-ui-palette-node[data-palette-type="${t}"]`).waitFor({ state: "attached", timeout: 30000 });
+      await page.locator(".red-ui-tourGuide-shade").waitFor({ state: "detached", timeout: 5000 }).catch(() => undefined);
+      const filter = page.locator("#red-ui-palette-search input");
+      await filter.click();
+      await filter.pressSequentially("devicecloud", { delay: 10 });
+      await page.waitForFunction(() => {
+        const shown = [...document.querySelectorAll(".red-ui-palette-node")].filter((e) => e.offsetParent !== null);
+        return shown.length > 0 && shown.every((e) => (e.getAttribute("data-palette-type") || "").startsWith("devicecloud-"));
+      });
+      const labels = {};
+      for (const t of TYPES) {
+        const el = page.locator(`.red-ui-palette-node[data-palette-type="${t}"]`);
+        assert.ok(await el.isVisible(), `${t} visible in the filtered palette`);
+        labels[t] = await el.getAttribute("data-palette-label");
+      }
+      assert.deepEqual(Object.values(labels), ["list devices", "get device", "device status", "trigger event", "update metafield", "list sites"]);
+      const category = (await page.locator(`.red-ui-palette-node[data-palette-type="${TYPES[0]}"]`).locator("xpath=ancestor::div[contains(@class,'red-ui-palette-category')][1]").getAttribute("id")) || "";
+      assert.match(category, /device/, "palette category");
+      return Object.values(labels).join(", ");
+    });
+    if (!opened) return;
+
+    await test("the palette icons load: HTTP 200, the package's own SVG, and they decode", async () => {
+      const results = await page.evaluate(async (types) => {
+        const out = [];
+        for (const t of types) {
+          const el = document.querySelector(`.red-ui-palette-node[data-palette-type="${t}"] .red-ui-palette-icon`);
+          const m = /url\("?([^")]+)"?\)/.exec(el ? getComputedStyle(el).backgroundImage : "");
+          if (!m) {
+            out.push({ t, url: null });
+            continue;
+          }
+          const res = await fetch(m[1], { cache: "no-store" });
+          const text = await res.text();
+          const img = new Image();
+          const decoded = await new Promise((resolve) => {
+            img.onload = () => resolve(img.naturalWidth > 0);
+            img.onerror = () => resolve(false);
+            img.src = m[1];
+          });
+          out.push({ t, url: m[1], status: res.status, type: res.headers.get("content-type"), text, decoded });
+        }
+        return out;
+      }, TYPES);
+      const names = new Set();
+      for (const r of results) {
+        assert.ok(r.url, `${r.t}: the palette shows an icon`);
+        assert.ok(r.url.includes(`icons/${MODULE}/`), `${r.t}: the package's icon (${r.url})`);
+        assert.equal(r.status, 200, `${r.t}: ${r.url}`);
+        assert.match(r.type || "", /svg/);
+        const file = path.basename(decodeURIComponent(r.url));
+        assert.equal(r.text, fs.readFileSync(path.join(ROOT, "icons", file), "utf8"), `${file} is the package's file, not Node-RED's fallback`);
+        assert.ok(r.decoded, `${file} decodes as an image`);
+        names.add(file);
+      }
+      assert.equal(names.size, TYPES.length, "every node has its own icon");
+      for (const r of results) {
+        // white on transparent: every colour the SVG names is white (or none), and nothing paints a background
+        const colours = [...r.text.matchAll(/(?:fill|stroke|stop-color|color)\s*[=:]\s*"?([^";>\s]+)/g)].map((m) => m[1].toLowerCase());
+        const others = colours.filter((c) => !["#fff", "#ffffff", "white", "none", "currentcolor"].includes(c));
+        assert.deepEqual(others, [], `${path.basename(r.url)}: colours other than white`);
+        assert.ok(!/<rect[^>]*width="(100%|40)"[^>]*height="(100%|60)"/.test(r.text), `${path.basename(r.url)}: no background rectangle`);
+      }
+      const failedLoads = [...iconResponses].filter(([, s]) => s !== 200);
+      assert.deepEqual(failedLoads, [], "icon requests the page made");
+      return [...names].join(", ");
+    });
+
+    const imported = await test("a skeleton of inject and debug nodes comes in through the Import dialog", async () => {
+      await importFlow(page, skeleton(), X_INJECT, ROWS[0].y);
+      const placed = await page.evaluate((ids) => ids.map((id) => {
+        const n = window.RED.nodes.node(id);
+        return n ? { id, x: n.x, y: n.y } : null;
+      }), ROWS.flatMap((r) => [r.injectId, r.debugId]));
+      assert.ok(placed.every(Boolean), "every skeleton node is on the workspace");
+      // the click placed the first inject at the mouse; keep the rows where the test expects them
+      const dx = placed[0].x - X_INJECT;
+      const dy = placed[0].y - ROWS[0].y;
+      for (const r of ROWS) {
+        r.y += dy;
+        r.xNode = X_NODE + dx;
+      }
+      await page.keyboard.press("Escape");
+      return `${placed.length} nodes`;
+    });
+    if (!imported) return;
+
+    const accounts = {};
+    const ids = {};
+
+    // ----- 1. list devices, with a new simulated Blynk account (the account dialog's Blynk rows)
+    const r1 = ROWS[0];
+    await test("list devices: from the palette, wired, a new simulated Blynk account made in its dialog", async () => {
+      ids.listDevices = await dropFromPalette(page, r1.type, r1.xNode, r1.y);
+      await wire(page, r1.injectId, ids.listDevices);
+      await wire(page, ids.listDevices, r1.debugId);
+      await openDialog(page, ids.listDevices);
+      const acc = await addAccount(page, { name: "Simulated Blynk", provider: "blynk" }, async () => {
+        const simulate = page.locator("#node-config-input-simulate");
+        if (await simulate.isChecked()) await simulate.uncheck();
+        assert.ok(await visible(page, "#devicecloud-account-region"), "Blynk: region select shown");
+        const regions = await page.locator("#devicecloud-account-region option").evaluateAll((os) => os.map((o) => o.value));
+        for (const r of ["fra1.blynk.cloud", "lon1.blynk.cloud", "ny3.blynk.cloud", "sgp1.blynk.cloud", "blr1.blynk.cloud", "__other__"]) {
+          assert.ok(regions.includes(r), `region ${r} offered`);
+        }
+        assert.ok(!(await visible(page, "#node-config-input-apiVersion")), "Blynk: no API version row");
+        assert.ok(!(await visible(page, "#node-config-input-server")), "Blynk, default region: no free host field");
+        await page.locator("#devicecloud-account-region").selectOption("__other__");
+        assert.ok(await visible(page, "#node-config-input-server"), "Blynk, other host: the host field is shown");
+        await page.locator("#devicecloud-account-region").selectOption("fra1.blynk.cloud");
+        assert.ok(!(await visible(page, "#node-config-input-server")), "Blynk, a region: the host field is hidden again");
+        assert.ok(await visible(page, "#node-config-input-clientId"), "credentials shown without simulate");
+        const idLabel = (await page.locator('label[for="node-config-input-clientId"]').innerText()).trim();
+        const secretLabel = (await page.locator('label[for="node-config-input-clientSecret"]').innerText()).trim();
+        assert.equal(idLabel, "Client id");
+        assert.equal(secretLabel, "Client secret");
+        await simulate.check();
+        assert.ok(!(await visible(page, "#node-config-input-clientId")), "simulate hides the client id");
+        assert.ok(!(await visible(page, "#node-config-input-clientSecret")), "simulate hides the client secret");
+        assert.ok(!(await visible(page, "#devicecloud-account-region")), "simulate hides the region");
+        assert.ok(await visible(page, ".devicecloud-account-simulate-tip"), "simulate explains itself");
+        const t = await testConnection(page);
+        assert.ok(t.ok, `Test connection: ${t.text}`);
+        assert.match(t.text, /^Connected: \d+ devices?$/);
+        accounts.blynkTest = t.text;
+      });
+      accounts.blynk = await acc.add();
+      await type(page, "#node-input-max", "3");
+      await closeDialog(page);
+      assert.equal(await label(page, ids.listDevices), "list devices");
+      return `account ${accounts.blynk}; ${accounts.blynkTest}`;
+    });
+
+    // ----- 2. list sites, with a new simulated Flatpeak account (Flatpeak rows, Test connection ok and failing)
+    const r2 = ROWS[1];
+    let accountShot;
+    await test("list sites: a new Flatpeak account; Test connection fails on a bad server and connects when simulated", async () => {
+      ids.listSites = await dropFromPalette(page, r2.type, r2.xNode, r2.y);
+      await wire(page, r2.injectId, ids.listSites);
+      await wire(page, ids.listSites, r2.debugId);
+      await openDialog(page, ids.listSites);
+      const acc = await addAccount(page, { name: "Simulated Flatpeak", provider: "flatpeak" }, async () => {
+        const simulate = page.locator("#node-config-input-simulate");
+        if (await simulate.isChecked()) await simulate.uncheck();
+        assert.ok(await visible(page, "#node-config-input-apiVersion"), "Flatpeak: API version row");
+        assert.ok(!(await visible(page, "#devicecloud-account-region")), "Flatpeak: no region select");
+        assert.ok(await visible(page, "#node-config-input-server"), "Flatpeak: server field");
+        assert.equal((await page.locator('label[for="node-config-input-clientId"]').innerText()).trim(), "Account id");
+        assert.equal((await page.locator('label[for="node-config-input-clientSecret"]').innerText()).trim(), "API key");
+        // a server nobody listens on: the error's code and message
+        const closed = await h.freePort();
+        await type(page, "#node-config-input-server", `http://127.0.0.1:${closed}`);
+        await type(page, "#node-config-input-clientId", "acc_e2e0000000000000000000");
+        await type(page, "#node-config-input-clientSecret", "sk_test_e2e_not_a_real_key");
+        await type(page, "#node-config-input-timeout", "5");
+        const bad = await testConnection(page);
+        assert.ok(!bad.ok, `a bad server fails: ${bad.text}`);
+        assert.match(bad.text, /^NETWORK: /, "the error line has the code and the message");
+        assert.ok(!bad.text.includes("sk_test_e2e_not_a_real_key"), "no secret in the error line");
+        accounts.badServer = bad.text;
+        await type(page, "#node-config-input-server", "");
+        await type(page, "#node-config-input-clientId", "");
+        await type(page, "#node-config-input-clientSecret", "");
+        await simulate.check();
+        assert.ok(!(await visible(page, "#node-config-input-server")), "simulate hides the server");
+        assert.ok(await visible(page, "#node-config-input-apiVersion"), "simulate keeps the API version (the simulator honours it)");
+        await type(page, "#node-config-input-apiVersion", "2026-08-01.busbar");
+        await type(page, "#node-config-input-timeout", "30");
+        const ok = await testConnection(page);
+        assert.ok(ok.ok, `Test connection: ${ok.text}`);
+        assert.match(ok.text, /^Connected: \d+ (or more )?devices?$/);
+        accounts.flatpeakTest = ok.text;
+        accountShot = await shot(page, "account-test-connection.png");
+      });
+      accounts.flatpeak = await acc.add();
+      assert.ok(!(await visible(page, ".devicecloud-provider-warning")), "no provider warning on a Flatpeak account");
+      await closeDialog(page);
+      assert.equal(await label(page, ids.listSites), "list sites", "label of list sites");
+      return `${accounts.badServer} | ${accounts.flatpeakTest} (${accountShot})`;
+    });
+
+    if (!accounts.blynk || !accounts.flatpeak) return;
+    await test("deploy: the accounts are running (the pickers need them)", async () => {
+      await deploy(page);
+      return "Successfully deployed";
+    });
+
+    // ----- 3. get device (Blynk): the device picker
+    const r3 = ROWS[2];
+    await test("get device: the device picker lists the Blynk account's devices and fills the field", async () => {
+      ids.getDevice = await dropFromPalette(page, r3.type, r3.xNode, r3.y);
+      await wire(page, r3.injectId, ids.getDevice);
+      await wire(page, ids.getDevice, r3.debugId);
+      await openDialog(page, ids.getDevice);
+      await page.locator("#node-input-account").selectOption(accounts.blynk);
+      const picked = await pickDevice(page, { screenshot: "device-picker.png" });
+      assert.match(picked.id, /^\d+$/, "a Blynk device id");
+      assert.match(picked.total, /^\d+ of \d+ shown$/, "the picker counts what it shows");
+      r3.deviceId = picked.id;
+      await closeDialog(page);
+      assert.equal(await label(page, ids.getDevice), `get device ${picked.id}`, "label: get device <id>");
+      return `${picked.text}; ${picked.total}; ${picked.shot}`;
+    });
+
+    // ----- 4. device status (Flatpeak): picker
+    const r4 = ROWS[3];
+    await test("device status: picks a Flatpeak device", async () => {
+      ids.status = await dropFromPalette(page, r4.type, r4.xNode, r4.y);
+      await wire(page, r4.injectId, ids.status);
+      await wire(page, ids.status, r4.debugId);
+      await openDialog(page, ids.status);
+      await page.locator("#node-input-account").selectOption(accounts.blynk);
+      assert.ok(!(await visible(page, "#node-input-offlineAfter")), "Blynk: no offline threshold (the cloud knows the state)");
+      await page.locator("#node-input-account").selectOption(accounts.flatpeak);
+      assert.ok(await visible(page, "#node-input-offlineAfter"), "Flatpeak: the offline threshold is shown");
+      const picked = await pickDevice(page);
+      assert.match(picked.id, /^dev_[0-9a-f]+$/, "a Flatpeak device id");
+      r4.deviceId = picked.id;
+      await type(page, "#node-input-offlineAfter", "3600");
+      await closeDialog(page);
+      assert.equal(await label(page, ids.status), `device status ${picked.id}`);
+      return picked.text;
+    });
+
+    // ----- 5. trigger event (Blynk): picker with a search
+    const r5 = ROWS[4];
+    await test("trigger event: searches the picker for a thermostat, sets the event code and description", async () => {
+      ids.trigger = await dropFromPalette(page, r5.type, r5.xNode, r5.y);
+      await wire(page, r5.injectId, ids.trigger);
+      await wire(page, ids.trigger, r5.debugId);
+      await openDialog(page, ids.trigger);
+      await page.locator("#node-input-account").selectOption(accounts.blynk);
+      assert.ok(!(await visible(page, ".devicecloud-provider-warning")), "no provider warning on a Blynk account");
+      const picked = await pickDevice(page, { search: "Thermostat" });
+      r5.deviceId = picked.id;
+      await typeTyped(page, "#node-input-eventCode", "high_temperature");
+      await type(page, "#node-input-description", "Temperature {{payload}} °C");
+      await closeDialog(page);
+      assert.equal(await label(page, ids.trigger), "trigger high_temperature");
+      return `${picked.text} (of ${picked.unfiltered} before the search)`;
+    });
+
+    // ----- 6. update metafield (Blynk): device picker, then the metafield picker
+    const r6 = ROWS[5];
+    await test("update metafield: device picker, then the metafield picker offers the device's metafields", async () => {
+      ids.metafield = await dropFromPalette(page, r6.type, r6.xNode, r6.y);
+      await wire(page, r6.injectId, ids.metafield);
+      await wire(page, ids.metafield, r6.debugId);
+      await openDialog(page, ids.metafield);
+      await page.locator("#node-input-account").selectOption(accounts.blynk);
+      const picked = await pickDevice(page, { search: "Thermostat" });
+      r6.deviceId = picked.id;
+      const row = page.locator("#node-input-metafieldId").locator("xpath=ancestor::div[contains(@class,'form-row')][1]");
+      await row.locator("button.devicecloud-picker-button").click();
+      const entries = row.locator(".devicecloud-picker-list li a");
+      await entries.first().waitFor({ state: "visible", timeout: 20000 });
+      const all = (await entries.allTextContents()).map((t) => t.trim());
+      assert.ok(all.some((t) => /Max Temperature/.test(t)), `the thermostat's metafields: ${all.join(" | ")}`);
+      await entries.filter({ hasText: "Max Temperature" }).first().click();
+      assert.equal(await page.locator("#node-input-metafieldId").inputValue(), "5");
+      assert.equal(await page.locator("#node-input-metafieldIdType").inputValue(), "num");
+      assert.equal(await page.locator("#node-input-valueType").inputValue(), "msg", "value from msg.payload");
+      await closeDialog(page);
+      assert.equal(await label(page, ids.metafield), "update metafield 5");
+      return `${picked.text}; ${all.length} metafields`;
+    });
+
+    const wired = Object.keys(ids).length === ROWS.length;
+    const deployed = wired && (await test("deploy the six configured nodes", async () => {
+      const invalid = await page.evaluate((list) => list.filter((id) => !window.RED.nodes.node(id).valid), Object.values(ids));
+      assert.deepEqual(invalid, [], "no node is marked invalid");
+      await deploy(page);
+      await page.locator("#red-ui-tab-debug-link-button").click();
+      await page.locator("#red-ui-sidebar-content .red-ui-debug-content").first().waitFor({ state: "visible" });
+      return "Successfully deployed";
+    }));
+
+    if (deployed) {
+      await test("list devices (Blynk): the debug sidebar shows three devices", async () => {
+        const text = await injectAndRead(page, r1, { expand: true });
+        assert.match(text, /array\[3\]/, text);
+        assert.match(text, /id: \d+/, text);
+        assert.ok(!/token/i.test(text), "no device token");
+        return text.slice(0, 120);
+      });
+      await test("list sites (Flatpeak): the debug sidebar shows sites", async () => {
+        const text = await injectAndRead(page, r2, { expand: true });
+        assert.match(text, /array\[\d+\]/, text);
+        assert.match(text, /id: "ste_/, text);
+        return text.slice(0, 120);
+      });
+      await test("get device (Blynk): the debug sidebar shows the picked device", async () => {
+        const text = await injectAndRead(page, r3);
+        assert.ok(text.includes(`id: ${r3.deviceId}`), `id ${r3.deviceId} in ${text}`);
+        return text.slice(0, 120);
+      });
+      await test("device status (Flatpeak): the debug sidebar shows online and the device id", async () => {
+        const text = await injectAndRead(page, r4);
+        assert.ok(text.includes(`deviceId: "${r4.deviceId}"`), text);
+        assert.match(text, /online: (true|false)/, text);
+        assert.match(text, /source: "last_seen"/, text);
+        return text.slice(0, 160);
+      });
+      await test("trigger event (Blynk): the debug sidebar shows triggered: true", async () => {
+        const text = await injectAndRead(page, r5);
+        assert.match(text, /triggered: true/, text);
+        assert.ok(text.includes(`deviceId: ${r5.deviceId}`), text);
+        assert.ok(text.includes('"Temperature 31.5 °C"'), `the description was rendered: ${text}`);
+        return text.slice(0, 160);
+      });
+      await test("update metafield (Blynk): the debug sidebar shows updated: true", async () => {
+        const text = await injectAndRead(page, r6);
+        assert.match(text, /updated: true/, text);
+        assert.match(text, /metafieldId: 5/, text);
+        assert.match(text, /value: 24\.5/, text);
+        return text.slice(0, 160);
+      });
+      await test("screenshot of the flow and the debug sidebar with the results", async () => {
+        const notes = page.locator(".red-ui-notification");
+        for (let i = (await notes.count()) - 1; i >= 0; i--) await notes.nth(i).click().catch(() => undefined);
+        await notes.first().waitFor({ state: "detached", timeout: 5000 }).catch(() => undefined);
+        await page.locator("#red-ui-workspace-chart").click({ position: { x: 60, y: 700 } });
+        await page.mouse.move(5, 5);
+        await page.waitForTimeout(300);
+        return shot(page, "debug-sidebar.png");
+      });
+    }
+
+    // ----- labels and TypedInput by hand, through the quick-add dialog
+    await test("quick-add a get device, type 42 by hand (string type): label `get device 42`", async () => {
+      const before = new Set(await nodeIds(page, "devicecloud-get-device"));
+      const at = await toPage(page, X_NODE, ROWS[5].y + ROW_DY * 1.5);
+      const chart = await page.locator("#red-ui-workspace-chart").boundingBox();
+      await page.locator("#red-ui-workspace-chart").click({ position: { x: at.x - chart.x, y: at.y - chart.y }, modifiers: ["Control"] });
+      const search = page.locator("#red-ui-type-search-input");
+      await search.waitFor({ state: "visible" });
+      await search.pressSequentially("get device", { delay: 10 });
+      const hit = page.locator(".red-ui-search-result", { hasText: "get device" }).filter({ visible: true }).first();
+      await hit.waitFor({ state: "visible" });
+      await hit.click();
+      await search.waitFor({ state: "hidden" });
+      const added = (await nodeIds(page, "devicecloud-get-device")).filter((id) => !before.has(id));
+      assert.equal(added.length, 1, "quick-add placed one get device node");
+      ids.label42 = added[0];
+      assert.equal(await label(page, ids.label42), "get device", "label without a fixed id");
+      const fresh = await page.evaluate((id) => {
+        const x = window.RED.nodes.node(id);
+        return { account: x.account, valid: x.valid };
+      }, ids.label42);
+      if (!fresh.account) assert.equal(fresh.valid, false, "a node without an account is invalid (required field)");
+      const freshNote = fresh.account ? "account preset by the editor" : "invalid until an account is chosen";
+      await openDialog(page, ids.label42);
+      await page.locator("#node-input-account").selectOption(accounts.blynk);
+      const row = page.locator("#node-input-deviceId").locator("xpath=ancestor::div[contains(@class,'form-row')][1]");
+      await row.locator(".red-ui-typedInput-type-select").click();
+      await page.locator('.red-ui-typedInput-options a[value="str"]').filter({ visible: true }).first().click();
+      await typeTyped(page, "#node-input-deviceId", "42");
+      await closeDialog(page);
+      assert.equal(await label(page, ids.label42), "get device 42");
+      const n = await page.evaluate((id) => {
+        const x = window.RED.nodes.node(id);
+        return { deviceId: x.deviceId, deviceIdType: x.deviceIdType, valid: x.valid };
+      }, ids.label42);
+      assert.deepEqual(n, { deviceId: "42", deviceIdType: "str", valid: true });
+      return `get device 42 (${freshNote})`;
+    });
+
+    await test("list sites on a Blynk account: warning in the dialog, the node is marked invalid", async () => {
+      const id = await dropFromPalette(page, "devicecloud-list-sites", X_NODE + 260, ROWS[5].y + ROW_DY * 1.5);
+      ids.mismatch = id;
+      await openDialog(page, id);
+      await page.locator("#node-input-account").selectOption(accounts.blynk);
+      const warning = page.locator(".devicecloud-provider-warning");
+      await warning.waitFor({ state: "visible" });
+      const text = (await warning.innerText()).replace(/\s+/g, " ").trim();
+      assert.match(text, /list sites is not offered by Blynk accounts/, text);
+      await shot(page, "provider-warning.png");
+      await closeDialog(page);
+      const state = await page.evaluate((nid) => {
+        const n = window.RED.nodes.node(nid);
+        return { valid: n.valid, errors: n.validationErrors || [] };
+      }, id);
+      assert.equal(state.valid, false, "the node is invalid");
+      assert.ok(state.errors.some((e) => /account/.test(e)), `validation errors: ${state.errors.join("; ")}`);
+      const badge = page.locator(`${nodeSel(id)} .red-ui-flow-node-error`);
+      assert.ok(await badge.isVisible(), "the workspace shows the invalid triangle");
+      // switching it to the Flatpeak account makes it valid again
+      await openDialog(page, id);
+      await page.locator("#node-input-account").selectOption(accounts.flatpeak);
+      assert.ok(!(await warning.isVisible()), "the warning goes with a Flatpeak account");
+      await closeDialog(page);
+      assert.equal(await page.evaluate((nid) => window.RED.nodes.node(nid).valid, id), true, "valid on Flatpeak");
+      return `${text}; errors: ${state.errors.join("; ")}`;
+    });
+
+    await test("nodes of an older or hand-written flow (properties missing) are not marked invalid", async () => {
+      const bareAccount = "e2e0bare0account";
+      const bare = [{ id: bareAccount, type: "devicecloud-account", name: "bare account" }];
+      TYPES.forEach((t, i) => {
+        const blynkOnly = t === "devicecloud-trigger-event" || t === "devicecloud-update-metafield";
+        bare.push({ id: `e2e0bare0node00${i}`, type: t, account: blynkOnly ? accounts.blynk : bareAccount, x: 150 + 170 * (i % 3), y: 40 + 60 * Math.floor(i / 3), wires: [[]] });
+      });
+      await importFlow(page, bare, X_INJECT + 20, ROWS[5].y + ROW_DY * 3);
+      const states = await page.evaluate((list) => list.map((id) => {
+        const n = window.RED.nodes.node(id);
+        return n ? { id, type: n.type, valid: n.valid, errors: n.validationErrors || [] } : { id, missing: true };
+      }), bare.map((n) => n.id));
+      // the imported nodes are still selected: remove them again
+      await page.keyboard.press("Delete");
+      const invalid = states.filter((x) => x.missing || !x.valid);
+      assert.deepEqual(invalid, [], "every bare node is valid");
+      return `${states.length} bare nodes valid`;
+    });
+
+    await test("screenshot of the palette with the six nodes and the flow", async () => {
+      await page.locator("#red-ui-tab-info-link-button").click().catch(() => undefined);
+      await page.mouse.move(5, 5);
+      await page.waitForTimeout(200);
+      return shot(page, "palette.png");
+    });
+
+    await test("no script error in the page", async () => {
+      assert.deepEqual(pageErrors, []);
+    });
+  } catch (e) {
+    runner.failed++;
+    h.out(`  FAIL editor e2e: ${e && e.stack ? e.stack : e}`);
+  } finally {
+    if (page && runner.failed) {
+      await page.screenshot({ path: path.join(h.OUT, "editor-failure.png") }).catch(() => undefined);
+      h.out(`  (page at the failure: ${path.relative(ROOT, path.join(h.OUT, "editor-failure.png"))})`);
+    }
+    if (browser) await browser.close().catch(() => undefined);
+    if (nr) {
+      await test("Node-RED stops; its log has no [error]", async () => {
+        const r = await nr.stop();
+        const errors = nr.log.split("\n").filter((l) => /\[error\]/.test(l));
+        assert.deepEqual(errors, []);
+        return `exit ${r.code ?? r.signal}; log ${path.relative(ROOT, LOG)}`;
+      });
+    }
+    if (process.env.EDITOR_KEEP) h.out(`kept ${tmp}`);
+    else fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main()
+  .catch((e) => {
+    runner.failed++;
+    h.out(`  FAIL editor e2e: ${e && e.stack ? e.stack : e}`);
+  })
+  .finally(() => runner.finish("editor e2e"));

@@ -20,6 +20,7 @@
  *
  *   npm run test:editor
  *   EDITOR_KEEP=1 npm run test:editor      keep the temp folder (package copy, user directory)
+ *   EDITOR_SHOTS_DIR=e2e-out/shots npm run test:editor    screenshots there instead of docs/screenshots/
  *
  * Node-RED's log: e2e-out/node-red-editor.log; on a failure the page as it was: e2e-out/editor-failure.png.
  * Closing line: "N passed, N failed"; exit 1 on a failure.
@@ -31,7 +32,8 @@ const h = require("./harness");
 
 const ROOT = h.ROOT;
 const MODULE = h.MODULE;
-const SHOTS = path.join(ROOT, "docs", "screenshots");
+// EDITOR_SHOTS_DIR=e2e-out/shots keeps the committed screenshots in docs/screenshots/ as they are
+const SHOTS = process.env.EDITOR_SHOTS_DIR ? path.resolve(process.env.EDITOR_SHOTS_DIR) : path.join(ROOT, "docs", "screenshots");
 const LOG = path.join(h.OUT, "node-red-editor.log");
 const runner = h.createRunner();
 let currentPage; // set once the browser is open: a failed check closes the dialogs it left open

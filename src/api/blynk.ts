@@ -14,7 +14,16 @@ export const BLYNK_MAX_PAGE = 1000;
 export const BLYNK_RATE_LIMIT = 10_000;
 const ORG = "/api/v1/organization";
 const INT32_MAX = 2_147_483_647;
-const SUPPORTED: ReadonlySet<Operation> = new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield"]);
+const SUPPORTED: ReadonlySet<Operation> = new Set<Operation>([
+  "listDevices",
+  "getDevice",
+  "deviceStatus",
+  "triggerEvent",
+  "updateMetafield",
+  "manageDevice",
+  "deviceHistory",
+  "watchDevices",
+]);
 
 export class BlynkClient implements DeviceCloudClient {
   readonly provider = "blynk" as const;

@@ -10,7 +10,7 @@ import type { ApiObject, CallOptions, ClientConfig, DeviceCloudClient, DeviceSta
 
 export const FLATPEAK_MAX_PAGE = 100;
 const DEVICE_ID = /^dev_[A-Za-z0-9]+$/;
-const SUPPORTED: ReadonlySet<Operation> = new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites"]);
+const SUPPORTED: ReadonlySet<Operation> = new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watchDevices"]);
 
 export class FlatpeakClient implements DeviceCloudClient {
   readonly provider = "flatpeak" as const;

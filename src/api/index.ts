@@ -15,3 +15,5 @@ export { DeviceCloudError, ERROR_CODES, isCancelled } from "./errors";
 export type { ErrorCode } from "./errors";
 export { resolveBaseUrl, DEFAULT_SERVERS, BLYNK_REGIONS } from "./server";
 export type * from "./types";
+export * as fleet from "./fleet";
+export { Watcher, minimumInterval } from "./watch";

@@ -139,8 +139,8 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
 }
 
 const OFFERED: Record<string, ReadonlySet<Operation>> = {
-  flatpeak: new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites"]),
-  blynk: new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield"]),
+  flatpeak: new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watchDevices"]),
+  blynk: new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield", "manageDevice", "deviceHistory", "watchDevices"]),
 };
 
 export function supportsOp(provider: string, op: Operation): boolean {

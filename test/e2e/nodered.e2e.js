@@ -45,6 +45,9 @@ const TYPES = [
   "devicecloud-trigger-event",
   "devicecloud-update-metafield",
   "devicecloud-list-sites",
+  "devicecloud-manage-device",
+  "devicecloud-device-history",
+  "devicecloud-watch",
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -285,6 +288,55 @@ const EXPECT = {
     "Flatpeak sites": (v) =>
       `${listOf(v, (s) => assert.ok(s && /^ste_/.test(s.id) && Array.isArray(s.devices), `a site: ${JSON.stringify(s).slice(0, 200)}`), "sites")} sites`,
   },
+  "Manage a device": {
+    created: (v, _ctx, ex) => {
+      blynkDevice(v);
+      assert.deepEqual([v.name], injected(ex, "name"), "the name the inject sent");
+      return `${v.id} ${v.name}`;
+    },
+    renamed: (v) => {
+      blynkDevice(v);
+      assert.equal(v.name, "Upstairs Hallway Thermostat");
+      return `${v.id} ${v.name}`;
+    },
+    deleted: (v) => {
+      assert.ok(isBlynkId(v.deviceId) && v.action === "delete" && v.done === true, JSON.stringify(v));
+      return `${v.deviceId} deleted`;
+    },
+    refused: (v) => {
+      assert.equal(v.code, "INVALID_INPUT", JSON.stringify(v));
+      assert.match(v.message, /^allowDestructive: /);
+      return v.code;
+    },
+  },
+  "Device history": {
+    timeline: (v) => {
+      assert.ok(Array.isArray(v), `the timeline is an array: ${JSON.stringify(v).slice(0, 200)}`);
+      for (const e of v) assert.ok(typeof e.eventType === "string" && typeof e.ts === "number", JSON.stringify(e).slice(0, 200));
+      return `${size(v)} events`;
+    },
+    metafields: (v) =>
+      `${listOf(v, (f) => assert.ok(f && typeof f.name === "string" && typeof f.value?.type === "string", `a metafield: ${JSON.stringify(f).slice(0, 200)}`), "metafields")} metafields`,
+  },
+  "Watch devices": {
+    "online/offline": (v) => {
+      checkStatus(v, "last_seen");
+      assert.ok(isFlatpeakId(v.deviceId), JSON.stringify(v));
+      return `${v.deviceId} online ${v.online}`;
+    },
+    "Flatpeak device added": (v) => {
+      flatpeakDevice(v);
+      return v.id;
+    },
+    activated: (v) => {
+      assert.ok(isBlynkId(v.id) && typeof v.activatedAt === "number" && !("token" in v), JSON.stringify(v));
+      return `${v.id} activated`;
+    },
+    "Blynk device created": (v) => {
+      blynkDevice(v);
+      return `${v.id} ${v.name}`;
+    },
+  },
   "Walk a whole fleet": {
     Statuses: (v, ctx) => {
       const n = listOf(v, (s) => checkStatus(s, "last_seen"), "statuses");
@@ -393,7 +445,7 @@ async function runTarget(target, tgz, tmp) {
     });
     if (!up) return;
 
-    await test("GET /nodes lists the seven node types of the module, enabled", async () => {
+    await test("GET /nodes lists the node types of the module, enabled", async () => {
       const r = await nr.api("GET", "/nodes");
       assert.equal(r.status, 200);
       const sets = r.json.filter((s) => s.module === MODULE);

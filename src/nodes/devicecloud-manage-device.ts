@@ -1,0 +1,119 @@
+/**
+ * `devicecloud-manage-device`: changes one device. Blynk: create, rename, transfer to a user or an organization,
+ * remove the owner, clear its data, delete it. Flatpeak: create, update, delete. Clearing data and deleting act
+ * only when the node allows destructive actions; otherwise nothing is sent.
+ */
+import type { Node, NodeAPI } from "node-red";
+import { invalidInput } from "../api/errors";
+import * as fleet from "../api/fleet";
+import { describe } from "../api/flatpeak";
+import { isBlank, setupFlowNode } from "./pipeline";
+import type { FlowNodeDef } from "./types";
+
+const ACTIONS = ["create", "rename", "update", "transferToUser", "transferToOrg", "removeOwner", "clearData", "delete"] as const;
+type Action = (typeof ACTIONS)[number];
+const DESTRUCTIVE: ReadonlySet<Action> = new Set<Action>(["clearData", "delete"]);
+
+const ACTION_NAMES: Record<Action, string> = {
+  create: "create",
+  rename: "rename",
+  update: "update",
+  transferToUser: "transfer to a user",
+  transferToOrg: "transfer to an organization",
+  removeOwner: "remove owner",
+  clearData: "clear data",
+  delete: "delete",
+};
+const OFFERED: Record<string, ReadonlySet<Action>> = {
+  blynk: new Set<Action>(["create", "rename", "transferToUser", "transferToOrg", "removeOwner", "clearData", "delete"]),
+  flatpeak: new Set<Action>(["create", "update", "delete"]),
+};
+
+export = function (RED: NodeAPI): void {
+  function ManageDevice(this: Node, def: FlowNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const includeToken = def.includeToken === true || def.includeToken === "true";
+    const allowDestructive = def.allowDestructive === true || def.allowDestructive === "true";
+    // Shown from the deploy on (the first message replaces it): the node will refuse every message.
+    if (DESTRUCTIVE.has(def.action as Action) && !allowDestructive) {
+      this.status({ fill: "yellow", shape: "ring", text: "devicecloud-manage-device.status.notAllowed" });
+    }
+    setupFlowNode(RED, this, def, "manageDevice", async (ctx) => {
+      const { msg, client } = ctx;
+      const action = (isBlank(def.action) ? "create" : String(def.action)) as Action;
+      if (!ACTIONS.includes(action)) throw invalidInput("action", `must be one of ${ACTIONS.join(", ")}, got ${describe(def.action)}.`);
+      if (!OFFERED[client.provider].has(action)) throw fleet.notOffered(client.provider, ACTION_NAMES[action]);
+      if (DESTRUCTIVE.has(action) && !allowDestructive) {
+        throw invalidInput(
+          "allowDestructive",
+          `${ACTION_NAMES[action]} cannot be undone, and this node does not allow it: tick "Allow clear data and delete" in the node. Nothing was sent.`,
+        );
+      }
+      /** A TypedInput property of the node; blank: the message property `fallback`. */
+      const input = async (prop: string, fallback: string, defaultType = "str"): Promise<unknown> => {
+        const value = def[prop];
+        if (isBlank(value)) return msg[fallback];
+        const type = isBlank(def[`${prop}Type`]) ? defaultType : def[`${prop}Type`];
+        return ctx.evaluate(prop, value, type);
+      };
+      const call = { ...ctx.call, includeToken };
+
+      if (action === "create") {
+        if (client.provider === "blynk") {
+          const templateId = await input("templateId", "templateId");
+          const name = await input("deviceName", "name");
+          const ownerId = await input("ownerId", "ownerId", "num");
+          const orgId = await input("orgId", "orgId", "num");
+          msg.payload = await fleet.createDevice(client, { templateId, name, ownerId, orgId }, call);
+        } else {
+          const referenceId = await input("referenceId", "referenceId");
+          const deviceType = isBlank(def.deviceType) ? msg.deviceType : def.deviceType;
+          const locations = await input("locations", "locations");
+          msg.payload = await fleet.createDevice(client, { referenceId, deviceType, locations, extra: msg.device }, call);
+        }
+        ctx.send(msg);
+        return;
+      }
+
+      const deviceId = await ctx.deviceId();
+      switch (action) {
+        case "rename":
+          msg.payload = await fleet.renameDevice(client, deviceId, await input("deviceName", "name"), call);
+          break;
+        case "update":
+          msg.payload = await fleet.updateDevice(client, deviceId, { referenceId: await input("referenceId", "referenceId"), extra: msg.device }, call);
+          break;
+        case "transferToUser": {
+          const raw = await input("newUserId", "newUserId", "num");
+          if (isBlank(raw)) throw invalidInput("newUserId", "no user: set the new owner's user id in the node or in msg.newUserId.");
+          const newUserId = fleet.checkUserId(raw, "newUserId");
+          await fleet.transferDevice(client, deviceId, { userId: newUserId }, ctx.call);
+          msg.payload = { deviceId, action, newUserId, done: true };
+          break;
+        }
+        case "transferToOrg": {
+          const raw = await input("newOrgId", "newOrgId", "num");
+          if (isBlank(raw)) throw invalidInput("newOrgId", "no organization: set its id in the node or in msg.newOrgId.");
+          const newOrgId = fleet.checkOrgId(raw, "newOrgId");
+          await fleet.transferDevice(client, deviceId, { orgId: newOrgId }, ctx.call);
+          msg.payload = { deviceId, action, newOrgId, done: true };
+          break;
+        }
+        case "removeOwner":
+          await fleet.removeOwner(client, deviceId, ctx.call);
+          msg.payload = { deviceId, action, done: true };
+          break;
+        case "clearData":
+          await fleet.clearData(client, deviceId, ctx.call);
+          msg.payload = { deviceId, action, done: true };
+          break;
+        case "delete":
+          await fleet.deleteDevice(client, deviceId, ctx.call);
+          msg.payload = { deviceId, action, done: true };
+          break;
+      }
+      ctx.send(msg);
+    });
+  }
+  RED.nodes.registerType("devicecloud-manage-device", ManageDevice);
+};

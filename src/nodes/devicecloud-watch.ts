@@ -1,0 +1,209 @@
+/**
+ * `devicecloud-watch`: a trigger without input. It polls the account every `interval` seconds and sends a message
+ * when a watched device goes online or offline, or (Blynk) when a device is activated. Polls never overlap; the
+ * interval is raised, with a warning, when one poll needs more requests than the watch's share of the account's
+ * rate limit allows (src/api/watch.ts). Errors go to node.error(err, msg), so a Catch node receives them.
+ */
+import type { Node, NodeAPI } from "node-red";
+import { OPERATION_NAMES, PROVIDER_NAMES } from "../api/base";
+import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
+import { describe } from "../api/flatpeak";
+import type { CallOptions } from "../api/types";
+import { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult, type WatchKind } from "../api/watch";
+import { evaluateProperty, isBlank, supportsOp, toDeviceCloudError, type Msg } from "./pipeline";
+import { rateWindowSetting, type AccountNode, type FlowNodeDef } from "./types";
+
+/** Seconds; a runtime setting (settings.js `devicecloudWatchMinInterval`) may lower it, e.g. for tests. */
+const DEFAULT_MIN_INTERVAL = 10;
+const DEFAULT_INTERVAL = 60;
+/** Delay of the first poll after a deploy, so that the nodes it sends to are started (as inject's "once"). */
+const FIRST_POLL_MS = 100;
+
+export = function (RED: NodeAPI): void {
+  function Watch(this: Node, def: FlowNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const account = def.account ? (RED.nodes.getNode(def.account) as AccountNode | null) : null;
+    const minInterval = minIntervalSetting(RED.settings);
+    const windowMs = rateWindowSetting(RED.settings) ?? 60_000;
+
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
+    let controller: AbortController | undefined;
+    let watcher: Watcher | undefined;
+    let lastReported = "";
+    let warnedFor = 0;
+    let waiting = false;
+    let shown = "";
+
+    const show = (s: { fill?: "red" | "green" | "yellow" | "blue" | "grey"; shape?: "ring" | "dot"; text?: string }) => {
+      const key = JSON.stringify(s);
+      if (closed || key === shown) return;
+      shown = key;
+      node.status(s);
+    };
+
+    // Everything is read once; a bad property fails every poll with the same INVALID_INPUT (and stops polling).
+    let config: { kind: WatchKind; interval: number; initial: "state" | "none"; offlineAfter: number } | undefined;
+    let configError: DeviceCloudError | undefined;
+    try {
+      config = readConfig(def, minInterval);
+      if (!account || typeof account.client !== "function") {
+        throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
+      }
+      if (!supportsOp(account.provider, "watchDevices") || (config.kind === "activated" && account.provider !== "blynk")) {
+        const what = config.kind === "activated" ? "watching for activated devices" : OPERATION_NAMES.watchDevices;
+        throw new DeviceCloudError("UNSUPPORTED", `${what} is not offered by ${PROVIDER_NAMES[account.provider]}: choose an account of the other cloud.`);
+      }
+    } catch (err) {
+      configError = toDeviceCloudError(err);
+    }
+    if (configError) {
+      show({ fill: "red", shape: "ring", text: configError.code === "UNSUPPORTED" ? "devicecloud.status.unsupported" : configError.code });
+    }
+
+    const schedule = (ms: number) => {
+      if (closed) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void poll();
+      }, Math.max(0, ms));
+    };
+
+    const report = (err: unknown) => {
+      const e = toDeviceCloudError(err);
+      show({ fill: "red", shape: "ring", text: e.code });
+      // A run of the same failure is reported once; the status keeps showing it until a poll succeeds.
+      const key = `${e.code}\u0000${e.message}`;
+      if (key === lastReported) return;
+      lastReported = key;
+      const msg = { _msgid: RED.util.generateId(), topic: "", payload: null, event: "error" } as unknown as Msg;
+      node.error(e, msg);
+    };
+
+    async function poll(): Promise<void> {
+      if (closed) return;
+      if (configError || !config || !account) {
+        report(configError);
+        return; // Nothing will change until the node is redeployed.
+      }
+      const started = Date.now();
+      let next = config.interval;
+      controller = new AbortController();
+      const call: CallOptions = {
+        signal: controller.signal,
+        onWait: (w) => {
+          if (w === waiting) return;
+          waiting = w;
+          if (w) show({ fill: "yellow", shape: "ring", text: "devicecloud.status.waiting" });
+        },
+      };
+      try {
+        const client = await account.client();
+        if (!watcher) watcher = new Watcher(client, config.kind, { offlineAfter: config.offlineAfter, minutes: activationWindow(config.interval) });
+        const ids = config.kind === "status" ? await deviceList(def) : undefined;
+        const result = await watcher.poll(call, ids);
+        if (closed) return;
+        waiting = false;
+        lastReported = "";
+        send(result);
+        const gate = (client.transport as { gate?: { currentLimit?: number } }).gate;
+        const limit = gate && Number.isFinite(gate.currentLimit) ? (gate.currentLimit as number) : ASSUMED_LIMIT[client.provider];
+        const exact = minimumInterval(result.requests, limit, windowMs);
+        if (exact > next) {
+          // Whole seconds from 1 s up, hundredths below (only a lowered minimum gets there).
+          const needed = exact >= 1 ? Math.ceil(exact) : Math.ceil(exact * 100) / 100;
+          next = needed;
+          if (warnedFor !== needed) {
+            warnedFor = needed;
+            node.warn(
+              `interval: ${config.interval} s is too short for ${result.requests} requests per poll within ${Math.round(WATCH_SHARE * 100)} % of ` +
+                `${PROVIDER_NAMES[client.provider]}'s ${limit} requests per ${Math.round(windowMs / 1000)} s; polling every ${needed} s instead.`,
+            );
+          }
+        }
+        show(statusOf(RED, config.kind, result));
+      } catch (err) {
+        if (closed || (isCancelled(err) && controller.signal.aborted)) return;
+        report(isCancelled(err) ? new DeviceCloudError("NETWORK", "The request was cancelled.") : err);
+      } finally {
+        controller = undefined;
+        if (!closed) schedule(next * 1000 - (Date.now() - started));
+      }
+    }
+
+    async function deviceList(d: FlowNodeDef): Promise<unknown[] | undefined> {
+      if (isBlank(d.devices)) return undefined;
+      const type = isBlank(d.devicesType) ? "str" : String(d.devicesType);
+      const value = await evaluateProperty(RED, node, {} as Msg, "devices", d.devices, type);
+      return parseDeviceList(value);
+    }
+
+    function send(result: PollResult): void {
+      if (result.first && config!.initial === "none") return;
+      for (const e of result.events) {
+        const msg: Record<string, unknown> = {
+          _msgid: RED.util.generateId(),
+          topic: String(e.deviceId),
+          payload: e.payload,
+          event: e.event,
+          initial: result.first,
+        };
+        if (e.device) msg.device = e.device;
+        node.send(msg as Msg);
+      }
+    }
+
+    schedule(FIRST_POLL_MS);
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      controller?.abort();
+      node.status({});
+      done();
+    });
+  }
+
+  RED.nodes.registerType("devicecloud-watch", Watch, {
+    settings: {
+      devicecloudWatchMinInterval: { value: DEFAULT_MIN_INTERVAL, exportable: true },
+    },
+  });
+};
+
+function readConfig(def: FlowNodeDef, minInterval: number) {
+  const kind = isBlank(def.watch) ? "status" : String(def.watch);
+  if (kind !== "status" && kind !== "activated") throw invalidInput("watch", `must be "status" or "activated", got ${describe(def.watch)}.`);
+  const interval = isBlank(def.interval) ? DEFAULT_INTERVAL : Number(def.interval);
+  if (!Number.isFinite(interval) || interval < minInterval) {
+    throw invalidInput("interval", `must be a number of seconds of at least ${minInterval} (so the watch never floods the account), got ${describe(def.interval)}.`);
+  }
+  if (kind === "activated" && interval > 1800) {
+    throw invalidInput("interval", `watching for activations polls at least every 1800 s (the cloud remembers activations for 60 minutes), got ${interval}.`);
+  }
+  const initial = isBlank(def.initial) ? "state" : String(def.initial);
+  if (initial !== "state" && initial !== "none") throw invalidInput("initial", `must be "state" or "none", got ${describe(def.initial)}.`);
+  const offlineAfter = isBlank(def.offlineAfter) ? 900 : Number(def.offlineAfter);
+  if (!Number.isFinite(offlineAfter) || offlineAfter <= 0) throw invalidInput("offlineAfter", "must be a number of seconds greater than 0.");
+  return { kind: kind as WatchKind, interval, initial: initial as "state" | "none", offlineAfter };
+}
+
+/** The last-activated window: twice the interval, rounded up to whole minutes, 1 to 60. */
+function activationWindow(intervalSec: number): number {
+  return Math.min(60, Math.max(1, Math.ceil((2 * intervalSec) / 60)));
+}
+
+function minIntervalSetting(settings: unknown): number {
+  const v = Number((settings as Record<string, unknown> | undefined)?.devicecloudWatchMinInterval);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_MIN_INTERVAL;
+}
+
+function statusOf(RED: NodeAPI, kind: WatchKind, r: PollResult) {
+  const text =
+    kind === "status"
+      ? RED._("devicecloud-watch.status.online", { online: r.online ?? 0, total: r.watched })
+      : RED._("devicecloud-watch.status.activated", { count: r.watched });
+  return { fill: "green" as const, shape: "dot" as const, text };
+}

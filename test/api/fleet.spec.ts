@@ -1,0 +1,443 @@
+import assert from "node:assert/strict";
+import type { BlynkDevice, Simulator } from "../../src/simulator";
+import type { AnyClient } from "../../src/api";
+import * as fleet from "../../src/api/fleet";
+import { ASSUMED_LIMIT, Watcher, minimumInterval, parseDeviceList, statusFromLastSeen } from "../../src/api/watch";
+import { clientFor, collect, findSecret, rejects, secretStrings, withSimulator } from "../support/sim";
+
+const ORG = "/api/v1/organization";
+
+describe("fleet administration: clients against the simulator", function () {
+  let sim: Simulator;
+  let blynk: AnyClient;
+  let flat: AnyClient;
+  const paths: string[] = [];
+  const log = { onRequest: (r: { method: string; path: string }) => paths.push(`${r.method} ${r.path}`) };
+
+  before(async () => {
+    sim = await withSimulator({ blynkDevices: 400, flatpeakDevices: 60 });
+  });
+  after(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    paths.length = 0;
+    sim.clearFaults();
+    blynk = clientFor(sim, "blynk", log);
+    flat = clientFor(sim, "flatpeak", log);
+  });
+  afterEach(() => {
+    blynk.close();
+    flat.close();
+  });
+
+  const bl = () => sim.fleet.blynk;
+  const mainOrg = () => bl().orgs[0].id;
+  const mainDevices = () => bl().devices.filter((d) => d.orgId === mainOrg());
+  const template = () => bl().templates[0].templateId;
+  const requests = () => paths.filter((p) => !p.includes("/oauth2/token") && p !== "GET /login");
+  /** A device created for one test, so that tests that change devices do not depend on each other. */
+  const fresh = async (name = "Fleet Test Device"): Promise<number> => (await fleet.createDevice(blynk, { templateId: template(), name })).id as number;
+
+  describe("listing (Blynk)", () => {
+    it("lists exactly as list devices did when no new option is set", async () => {
+      const a = await collect(fleet.listFleet(blynk, {}));
+      const b = await collect(blynk.listDevices());
+      assert.deepEqual(a, b);
+      assert.deepEqual([...new Set(requests())], [`GET ${ORG}/devices`]);
+    });
+
+    it("includes sub-organizations on request, still without tokens", async () => {
+      const own = await collect(fleet.listFleet(blynk, {}));
+      const all = await collect(fleet.listFleet(blynk, { includeSubOrgs: true, pageSize: 150 }));
+      assert.equal(own.length, mainDevices().length);
+      assert.equal(all.length, bl().devices.length);
+      assert.ok(all.length > own.length, "the fleet has sub-organization devices");
+      assert.ok(all.every((d) => !("token" in d)));
+    });
+
+    it("sorts search results by a field, descending, and checks sortOrder and sortBy before sending", async () => {
+      const found = await collect(fleet.listFleet(blynk, { query: "Thermostat", sortBy: "Name", sortOrder: "DESC" }));
+      assert.ok(found.length > 2);
+      const names = found.map((d) => String(d.name).toLowerCase());
+      assert.deepEqual(names, [...names].sort().reverse());
+      assert.ok(requests().every((p) => p === `GET ${ORG}/search/devices`));
+      paths.length = 0;
+      assert.equal((await rejects(collect(fleet.listFleet(blynk, { query: "x", sortOrder: "sideways" })))).code, "INVALID_INPUT");
+      const bad = await rejects(collect(fleet.listFleet(blynk, { query: "x", sortBy: "Name; DROP" })));
+      assert.equal(bad.code, "INVALID_INPUT");
+      assert.match(bad.message, /^sortBy:/);
+      assert.deepEqual(requests(), []);
+    });
+
+    it("lists the devices of an owner by email, and of a user's organization", async () => {
+      const owner = bl().users.find((u) => u.orgId === mainOrg() && bl().devices.filter((d) => d.ownerUserId === u.id).length >= 2)!;
+      const owned = await collect(fleet.listFleet(blynk, { by: "owner", email: owner.email.toUpperCase() }));
+      assert.deepEqual(owned.map((d) => d.id).sort(), bl().devices.filter((d) => d.ownerUserId === owner.id).map((d) => d.id).sort());
+      assert.ok(owned.every((d) => !("token" in d)));
+      assert.ok(requests().includes(`GET ${ORG}/device/by-owner`));
+      const sub = bl().orgs[1];
+      const subUser = bl().users.find((u) => u.orgId === sub.id)!;
+      const inOrg = await collect(fleet.listFleet(blynk, { by: "userOrg", email: subUser.email, pageSize: 20 }));
+      assert.equal(inOrg.length, bl().devices.filter((d) => d.orgId === sub.id).length);
+      assert.ok(inOrg.every((d) => d.orgId === sub.id));
+    });
+
+    it("checks the email before sending", async () => {
+      for (const bad of ["", "nobody", "a@b", "two words@example.com", 42, undefined]) {
+        const err = await rejects(collect(fleet.listFleet(blynk, { by: "owner", email: bad as string })));
+        assert.equal(err.code, "INVALID_INPUT", String(bad));
+        assert.match(err.message, /^email:/);
+      }
+      assert.deepEqual(requests(), []);
+    });
+
+    it("lists the devices activated in the last N minutes (1 to 60), with the Device schema's field names", async () => {
+      const since = Date.now() - 60 * 60_000;
+      const recent = await collect(fleet.listFleet(blynk, { by: "activated", minutes: 60 }));
+      const expected = mainDevices().filter((d) => d.activatedAt >= since);
+      assert.ok(expected.length > 0, "the simulator activates some devices in the last hour");
+      assert.deepEqual(recent.map((d) => d.id).sort(), expected.map((d) => d.id).sort());
+      assert.ok(recent.every((d) => typeof d.activatedAt === "number" && !("activationTime" in d) && !("ownerId" in d)));
+      assert.equal((await collect(fleet.listFleet(blynk, { by: "activated", minutes: 60, max: 1 }))).length, 1);
+      paths.length = 0;
+      for (const bad of [0, 61, 2.5, "ten", -1]) {
+        const err = await rejects(collect(fleet.listFleet(blynk, { by: "activated", minutes: bad as number })));
+        assert.equal(err.code, "INVALID_INPUT", String(bad));
+        assert.match(err.message, /^minutes:/);
+      }
+      assert.deepEqual(requests(), []);
+    });
+
+    it("reads both spellings of an activation entry", () => {
+      assert.deepEqual(fleet.normalizeActivation({ id: 1, templateId: 353, orgId: 578, ownerUserId: 879, activationTime: 1702480430139 }), {
+        id: 1,
+        templateId: 353,
+        orgId: 578,
+        ownerUserId: 879,
+        activatedAt: 1702480430139,
+      });
+      assert.deepEqual(fleet.normalizeActivation({ id: 2, ownerId: 5, activatedAt: 7, token: "secret" }), { id: 2, ownerUserId: 5, activatedAt: 7 });
+    });
+
+    it("answers the new listings with UNSUPPORTED on Flatpeak, before sending", async () => {
+      for (const by of ["owner", "userOrg", "activated"] as const) {
+        const err = await rejects(collect(fleet.listFleet(flat, { by, email: "a@example.com" })));
+        assert.equal(err.code, "UNSUPPORTED", by);
+        assert.match(err.message, /Flatpeak/);
+      }
+      assert.deepEqual(requests(), []);
+      assert.equal((await collect(fleet.listFleet(flat, { includeSubOrgs: true, sortOrder: "DESC" }))).length, sim.fleet.flatpeak.devices.length);
+    });
+  });
+
+  describe("changing a device (Blynk)", () => {
+    it("creates a device from a template id and a name, owner and organization optional, token only when asked", async () => {
+      const owner = bl().users[0];
+      const created = await fleet.createDevice(blynk, { templateId: template(), name: "Loft Thermostat 1", ownerId: String(owner.id), orgId: mainOrg() });
+      assert.equal(created.name, "Loft Thermostat 1");
+      assert.equal(created.ownerUserId, owner.id);
+      assert.ok(!("token" in created));
+      const withToken = await fleet.createDevice(blynk, { templateId: template(), name: "Loft Thermostat 2" }, { includeToken: true });
+      assert.equal(typeof withToken.token, "string");
+      assert.deepEqual(requests(), [`POST ${ORG}/device/create`, `POST ${ORG}/device/create`]);
+      const got = await blynk.getDevice(created.id as number);
+      assert.equal(got.name, "Loft Thermostat 1");
+    });
+
+    it("checks the template id, name, owner and organization before sending", async () => {
+      const cases: Array<[fleet.CreateInput, RegExp]> = [
+        [{ templateId: 353, name: "x" }, /^templateId: .*not a number/],
+        [{ templateId: "", name: "x" }, /^templateId:/],
+        [{ templateId: "tmpl-lower", name: "x" }, /^templateId:/],
+        [{ templateId: template(), name: "" }, /^name:/],
+        [{ templateId: template(), name: "Bad/Name" }, /^name: only letters/],
+        [{ templateId: template(), name: "x".repeat(51) }, /^name: has 51/],
+        [{ templateId: template(), name: "ok", ownerId: "abc" }, /^ownerId:/],
+        [{ templateId: template(), name: "ok", orgId: -4 }, /^orgId:/],
+      ];
+      for (const [input, re] of cases) {
+        const err = await rejects(fleet.createDevice(blynk, input));
+        assert.equal(err.code, "INVALID_INPUT", JSON.stringify(input));
+        assert.match(err.message, re);
+      }
+      assert.deepEqual(requests(), []);
+      assert.ok(fleet.checkDeviceName("Ünïcode's Gerät_2-b") === "Ünïcode's Gerät_2-b");
+    });
+
+    it("reports an unknown template as NOT_FOUND and never retries a create after a 5xx", async () => {
+      assert.equal((await rejects(fleet.createDevice(blynk, { templateId: "TMPLnoSuchOne", name: "x" }))).code, "NOT_FOUND");
+      paths.length = 0;
+      sim.addFault({ provider: "blynk", path: `${ORG}/device/create`, status: 500, times: 1 });
+      const err = await rejects(fleet.createDevice(blynk, { templateId: template(), name: "Once Only" }));
+      assert.equal(err.code, "API_ERROR");
+      assert.deepEqual(requests(), [`POST ${ORG}/device/create`]);
+    });
+
+    it("renames a device (name checked before sending)", async () => {
+      const id = await fresh();
+      paths.length = 0;
+      const renamed = await fleet.renameDevice(blynk, String(id), "Kitchen Plug's 2nd");
+      assert.equal(renamed.name, "Kitchen Plug's 2nd");
+      assert.ok(!("token" in renamed));
+      assert.deepEqual(requests(), [`PUT ${ORG}/device`]);
+      assert.equal((await rejects(fleet.renameDevice(blynk, id, "a<b"))).code, "INVALID_INPUT");
+      assert.equal((await rejects(fleet.renameDevice(blynk, "abc", "fine"))).code, "INVALID_INPUT");
+      assert.equal((await rejects(fleet.renameDevice(blynk, 2_000_000_000, "fine"))).code, "NOT_FOUND");
+      assert.equal(requests().length, 2);
+    });
+
+    it("transfers a device to a user and to an organization", async () => {
+      const id = await fresh();
+      const sub = bl().orgs[1];
+      const subUser = bl().users.find((u) => u.orgId === sub.id)!;
+      paths.length = 0;
+      await fleet.transferDevice(blynk, id, { userId: subUser.id });
+      assert.deepEqual(requests(), [`POST ${ORG}/device/transfer/to-owner`]);
+      let d = bl().devices.find((x) => x.id === id) as BlynkDevice;
+      assert.equal(d.ownerUserId, subUser.id);
+      await fleet.transferDevice(blynk, id, { orgId: String(mainOrg()) });
+      d = bl().devices.find((x) => x.id === id) as BlynkDevice;
+      assert.equal(d.orgId, mainOrg());
+      assert.equal(requests()[1], `POST ${ORG}/device/transfer/to-organization`);
+      const same = await rejects(fleet.transferDevice(blynk, id, { orgId: mainOrg() }));
+      assert.equal(same.code, "API_ERROR");
+      assert.match(same.message, /400/);
+      assert.equal((await rejects(fleet.transferDevice(blynk, id, { userId: 987654321 }))).code, "NOT_FOUND");
+      paths.length = 0;
+      assert.equal((await rejects(fleet.transferDevice(blynk, id, { userId: "me" }))).code, "INVALID_INPUT");
+      assert.equal((await rejects(fleet.transferDevice(blynk, id, { orgId: 0 }))).code, "INVALID_INPUT");
+      assert.deepEqual(requests(), []);
+    });
+
+    it("falls back to the old transfer endpoint only when the new path is unknown to the server", async () => {
+      const id = await fresh();
+      const user = bl().users.find((u) => u.orgId === mainOrg())!;
+      sim.addFault({ provider: "blynk", path: `${ORG}/device/transfer/to-owner`, status: 404, times: 1 });
+      paths.length = 0;
+      await fleet.transferDevice(blynk, id, { userId: user.id });
+      assert.deepEqual(requests(), [`POST ${ORG}/device/transfer/to-owner`, `POST ${ORG}/device/transfer`]);
+      assert.equal((bl().devices.find((x) => x.id === id) as BlynkDevice).ownerUserId, user.id);
+      paths.length = 0;
+      // A 404 that names the device is a real answer: no second try.
+      assert.equal((await rejects(fleet.transferDevice(blynk, 2_000_000_000, { userId: user.id }))).code, "NOT_FOUND");
+      assert.deepEqual(requests(), [`POST ${ORG}/device/transfer/to-owner`]);
+    });
+
+    it("removes the owner, clears the data and deletes the device", async () => {
+      const owner = bl().users[1];
+      const thermostat = bl().templates.find((t) => t.events.length > 0)!;
+      const id = (await fleet.createDevice(blynk, { templateId: thermostat.templateId, name: "Doomed", ownerId: owner.id })).id as number;
+      await blynk.triggerEvent(id, thermostat.events[0].code, "before clearing");
+      assert.equal((await collect(fleet.deviceTimeline(blynk, id))).length, 1);
+      paths.length = 0;
+      await fleet.removeOwner(blynk, id);
+      assert.equal((bl().devices.find((x) => x.id === id) as BlynkDevice).ownerUserId, undefined);
+      await fleet.clearData(blynk, id);
+      assert.equal((await collect(fleet.deviceTimeline(blynk, id))).length, 0);
+      await fleet.deleteDevice(blynk, String(id));
+      assert.equal((await rejects(blynk.getDevice(id))).code, "NOT_FOUND");
+      assert.deepEqual(requests().slice(0, 4), [`DELETE ${ORG}/device/owner`, `DELETE ${ORG}/device/clear`, `GET ${ORG}/device/timeline`, `DELETE ${ORG}/device`]);
+      assert.equal((await rejects(fleet.deleteDevice(blynk, id))).code, "NOT_FOUND");
+    });
+
+    it("never puts a device token into an error or a result it did not ask for", async () => {
+      const id = await fresh("Secret Keeper");
+      const results = [await blynk.getDevice(id), await fleet.renameDevice(blynk, id, "Secret Keeper 2"), ...(await collect(fleet.listFleet(blynk, { includeSubOrgs: true })))];
+      const err = await rejects(fleet.renameDevice(blynk, 2_000_000_000, "x"));
+      assert.equal(findSecret({ results, m: err.message }, secretStrings(sim)), undefined);
+    });
+  });
+
+  describe("history (Blynk)", () => {
+    it("reads the timeline in pages, with an event-type filter checked before sending", async () => {
+      const d = mainDevices().find((x) => sim.fleet.blynk.templates.find((t) => t.id === x.templateId)!.events.length > 1)!;
+      const t = bl().templates.find((x) => x.id === d.templateId)!;
+      for (const ev of t.events.slice(0, 3)) await blynk.triggerEvent(d.id, ev.code, "from the fleet test");
+      const all = await collect(fleet.deviceTimeline(blynk, d.id, { pageSize: 2 }));
+      assert.ok(all.length >= 3);
+      const paged = await collect(fleet.deviceTimeline(blynk, d.id));
+      assert.deepEqual(all, paged);
+      const type = t.events[0].type;
+      const filtered = await collect(fleet.deviceTimeline(blynk, d.id, { eventType: type.toLowerCase() }));
+      assert.ok(filtered.length >= 1 && filtered.every((e) => e.eventType === type));
+      paths.length = 0;
+      assert.equal((await rejects(collect(fleet.deviceTimeline(blynk, d.id, { eventType: "no such!" })))).code, "INVALID_INPUT");
+      assert.equal((await rejects(collect(fleet.deviceTimeline(blynk, "x1")))).code, "INVALID_INPUT");
+      assert.deepEqual(requests(), []);
+    });
+
+    it("reads the actions log, the tags and the metafields with their typed values", async () => {
+      const d = mainDevices().find((x) => x.tags.length > 0 && x.ownerUserId !== undefined && x.firstConnectTime > 0)!;
+      const logs = await collect(fleet.deviceLogs(blynk, d.id, { pageSize: 3 }));
+      assert.ok(logs.every((l) => typeof l.createdAt === "number"));
+      const tags = await fleet.deviceTags(blynk, d.id);
+      assert.deepEqual(tags.map((x) => x.id), [...d.tags]);
+      const fields = await fleet.deviceMetafields(blynk, d.id);
+      assert.ok(fields.length > 0);
+      assert.ok(fields.every((f) => typeof (f.value as { type?: unknown }).type === "string" && "isRequired" in f));
+      assert.equal((await rejects(fleet.deviceTags(blynk, 2_000_000_000))).code, "NOT_FOUND");
+    });
+
+    it("answers history and the Blynk-only changes with UNSUPPORTED on Flatpeak, before sending", async () => {
+      const id = sim.fleet.flatpeak.devices[0].id;
+      const calls: Array<Promise<unknown>> = [
+        collect(fleet.deviceTimeline(flat, id)),
+        collect(fleet.deviceLogs(flat, id)),
+        fleet.deviceTags(flat, id),
+        fleet.deviceMetafields(flat, id),
+        fleet.renameDevice(flat, id, "x"),
+        fleet.transferDevice(flat, id, { userId: 1 }),
+        fleet.removeOwner(flat, id),
+        fleet.clearData(flat, id),
+        fleet.lastActivated(flat, 5),
+        fleet.updateDevice(blynk, 1, { referenceId: "x" }),
+      ];
+      for (const c of calls) assert.equal((await rejects(c)).code, "UNSUPPORTED");
+      assert.deepEqual(requests(), []);
+    });
+  });
+
+  describe("Flatpeak devices", () => {
+    const location = () => sim.fleet.flatpeak.devices[0].locations[0];
+
+    it("creates, updates and deletes a device", async () => {
+      const created = await fleet.createDevice(flat, {
+        referenceId: "FLEET-TEST-1",
+        deviceType: "battery_system",
+        locations: `${location()}, ${location()}`,
+        extra: { manufacturer: "Tesla", model_name: "Powerwall 3", properties: { capacity_kwh: 13.5 } },
+      });
+      assert.match(String(created.id), /^dev_/);
+      assert.equal(created.reference_id, "FLEET-TEST-1");
+      assert.deepEqual(created.locations, [location()]);
+      assert.equal(created.manufacturer, "Tesla");
+      const updated = await fleet.updateDevice(flat, created.id, { referenceId: "FLEET-TEST-1b" });
+      assert.equal(updated.reference_id, "FLEET-TEST-1b");
+      assert.equal((await flat.getDevice(created.id as string)).reference_id, "FLEET-TEST-1b");
+      await fleet.deleteDevice(flat, created.id);
+      assert.equal((await rejects(flat.getDevice(created.id as string))).code, "NOT_FOUND");
+      assert.deepEqual(requests(), [
+        "POST /devices",
+        `PATCH /devices/${created.id}`,
+        `GET /devices/${created.id}`,
+        `DELETE /devices/${created.id}`,
+        `GET /devices/${created.id}`,
+      ]);
+    });
+
+    it("checks reference id, type, locations and the optional fields before sending", async () => {
+      const ok = { referenceId: "R1", deviceType: "OTHER", locations: [location()] };
+      const cases: Array<[fleet.CreateInput, RegExp]> = [
+        [{ ...ok, referenceId: " " }, /^referenceId:/],
+        [{ ...ok, referenceId: "x".repeat(256) }, /^referenceId: has 256/],
+        [{ ...ok, deviceType: "TOASTER" }, /^deviceType:/],
+        [{ ...ok, locations: [] }, /^locations:/],
+        [{ ...ok, locations: "ste_123" }, /^locations:/],
+        [{ ...ok, locations: 5 }, /^locations:/],
+        [{ ...ok, extra: { colour: "red" } }, /^device:/],
+        [{ ...ok, extra: { manufacturer: 7 } }, /^device\.manufacturer:/],
+        [{ ...ok, extra: { properties: [] } }, /^device\.properties:/],
+        [{ ...ok, extra: "text" }, /^device:/],
+      ];
+      for (const [input, re] of cases) {
+        const err = await rejects(fleet.createDevice(flat, input));
+        assert.equal(err.code, "INVALID_INPUT", JSON.stringify(input).slice(0, 80));
+        assert.match(err.message, re);
+      }
+      assert.equal((await rejects(fleet.updateDevice(flat, sim.fleet.flatpeak.devices[1].id, {}))).code, "INVALID_INPUT");
+      assert.equal((await rejects(fleet.updateDevice(flat, "dev_../x", { referenceId: "x" }))).code, "INVALID_INPUT");
+      assert.equal((await rejects(fleet.deleteDevice(flat, 42))).code, "INVALID_INPUT");
+      assert.deepEqual(requests(), []);
+    });
+
+    it("passes the cloud's 400 on as API_ERROR and an unknown device as NOT_FOUND", async () => {
+      const err = await rejects(fleet.createDevice(flat, { referenceId: "R", deviceType: "OTHER", locations: [location()], extra: { properties: { pv_tilt: 500 } } }));
+      assert.equal(err.code, "API_ERROR");
+      assert.match(err.message, /400/);
+      assert.equal((await rejects(fleet.updateDevice(flat, "dev_000000000000000000000000", { referenceId: "x" }))).code, "NOT_FOUND");
+    });
+  });
+
+  describe("the watcher", () => {
+    it("sends the current state first, then only changes and newly watched devices (Blynk, chosen devices)", async () => {
+      const [a, b] = mainDevices().slice(0, 2);
+      const w = new Watcher(blynk as never, "status");
+      const first = await w.poll({}, [a.id, String(b.id)]);
+      assert.equal(first.first, true);
+      assert.equal(first.requests, 2);
+      assert.deepEqual(first.events.map((e) => [e.deviceId, e.event]), [a, b].map((d) => [d.id, d.connected ? "online" : "offline"]));
+      assert.equal((await w.poll({}, [a.id, b.id])).events.length, 0);
+      const was = a.connected;
+      a.connected = !was;
+      try {
+        const next = await w.poll({}, [a.id, b.id]);
+        assert.equal(next.first, false);
+        assert.deepEqual(next.events.map((e) => [e.deviceId, e.event, e.payload.online]), [[a.id, was ? "offline" : "online", !was]]);
+        assert.deepEqual(Object.keys(next.events[0].payload).sort(), ["deviceId", "lastSeen", "online", "source"]);
+      } finally {
+        a.connected = was;
+      }
+      assert.deepEqual((await w.poll({}, [a.id, b.id])).events.map((e) => [e.deviceId, e.event]), [[a.id, was ? "online" : "offline"]]);
+      const c = mainDevices()[2];
+      const grown = await w.poll({}, [a.id, b.id, c.id]);
+      assert.deepEqual(grown.events.map((e) => [e.deviceId, e.event]), [[c.id, c.connected ? "online" : "offline"]], "a device newly watched is sent with its state");
+      assert.equal((await rejects(w.poll({}, ["abc"]))).code, "INVALID_INPUT");
+    });
+
+    it("watches every device: one listing plus one status request per device (Blynk)", async () => {
+      const w = new Watcher(blynk as never, "status");
+      const r = await w.poll();
+      assert.equal(r.watched, mainDevices().length);
+      assert.equal(r.requests, 1 + mainDevices().length);
+      assert.equal(r.online, mainDevices().filter((d) => d.connected).length);
+      assert.ok(r.events.every((e) => e.device && !("token" in e.device)));
+    });
+
+    it("derives Flatpeak's state from last_seen, and a device seen again comes online", async () => {
+      const devs = sim.fleet.flatpeak.devices;
+      const stale = devs.find((d) => !d.last_seen || Date.now() - Date.parse(d.last_seen) > 3_600_000)!;
+      const w = new Watcher(flat as never, "status", { offlineAfter: 900 });
+      const first = await w.poll();
+      assert.equal(first.requests, 1);
+      assert.equal(first.watched, devs.length);
+      const old = stale.last_seen;
+      stale.last_seen = new Date().toISOString();
+      try {
+        const r = await w.poll();
+        assert.deepEqual(r.events.map((e) => [e.deviceId, e.event]), [[stale.id, "online"]]);
+        assert.equal(r.events[0].payload.source, "last_seen");
+      } finally {
+        if (old === undefined) delete stale.last_seen;
+        else stale.last_seen = old;
+      }
+      const one = new Watcher(flat as never, "status");
+      assert.equal((await one.poll({}, [stale.id])).requests, 1);
+    });
+
+    it("reports each new activation once (Blynk), and is not offered on Flatpeak", async () => {
+      const w = new Watcher(blynk as never, "activated", { minutes: 2 });
+      const first = await w.poll();
+      assert.equal(first.first, true);
+      assert.equal(first.requests, 1);
+      const id = await fresh("Just Activated");
+      const r = await w.poll();
+      assert.deepEqual(r.events.map((e) => [e.deviceId, e.event]), [[id, "activated"]]);
+      assert.equal(typeof r.events[0].payload.activatedAt, "number");
+      assert.equal((await w.poll()).events.length, 0);
+      assert.throws(() => new Watcher(flat as never, "activated"), (e: Error & { code?: string }) => e.code === "UNSUPPORTED");
+    });
+
+    it("computes the interval that keeps a watch within its share of the rate limit", () => {
+      // 2,401 requests per poll, 20 % of 10,000 per minute: one poll every 72.03 s at the most.
+      assert.ok(Math.abs(minimumInterval(2401, ASSUMED_LIMIT.blynk, 60_000) - 72.03) < 1e-9);
+      assert.equal(minimumInterval(1, 10_000, 60_000), 0.03);
+      assert.equal(minimumInterval(0, 10_000, 60_000), 0);
+      assert.equal(minimumInterval(5, Infinity, 60_000), 0);
+      assert.deepEqual(parseDeviceList("12, 15;20 21"), ["12", "15", "20", "21"]);
+      assert.throws(() => parseDeviceList(undefined), /devices:/);
+      const s = statusFromLastSeen({ id: "dev_1", last_seen: "2026-01-01T00:00:00Z" }, 60, Date.parse("2026-01-01T00:00:30Z"));
+      assert.deepEqual(s, { deviceId: "dev_1", online: true, lastSeen: "2026-01-01T00:00:00.000Z", source: "last_seen" });
+    });
+  });
+});

@@ -32,6 +32,11 @@ export class TokenSource {
     return this.current?.token;
   }
 
+  /** The token in force, if one is and it is not due for renewal; never waits and never logs in. */
+  peek(): string | undefined {
+    return this.current && Date.now() < this.current.renewAt ? this.current.token : undefined;
+  }
+
   async get(signal?: AbortSignal): Promise<string> {
     if (this.closed) throw new CancelledError();
     const now = Date.now();

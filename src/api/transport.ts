@@ -162,8 +162,21 @@ export class Transport {
     let renewed = false;
     for (;;) {
       if (signal.aborted) throw new CancelledError();
-      const token = await this.tokens.get(signal);
+      // Log in (or join the login in flight) before queueing: a login needs no slot, and bad credentials fail at once.
+      await this.tokens.get(signal);
       await this.admit(signal, spec.onWait);
+      // The wait for the gate can be long. Send the token in force now, not the one read before the wait: another
+      // request may have renewed it meanwhile (after a 401 or at its expiry), and sending the refused one would spend
+      // this request's one renewal on a token already known to be dead (AUTH_FAILED with good credentials).
+      let token = this.tokens.peek();
+      if (token === undefined) {
+        try {
+          token = await this.tokens.get(signal);
+        } catch (err) {
+          this.gate.release();
+          throw err;
+        }
+      }
       const sentAt = Date.now();
       let res: ApiResponse;
       try {

@@ -1,0 +1,116 @@
+/** What the reliability specs share: a seeded PRNG, an unhandled-rejection trap, resource counts, call recorders. */
+import type { Node } from "node-red";
+import { helper } from "../support/nodes";
+
+/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
+export function prng(seed: number): { next(): number; int(lo: number, hi: number): number; pick<T>(xs: readonly T[]): T; chance(p: number): boolean } {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: (xs) => xs[Math.floor(next() * xs.length)],
+    chance: (p) => next() < p,
+  };
+}
+
+/** The seed of a randomized spec: RELIABILITY_SEED when set (to replay a run), else a fresh one. Always printed. */
+export function seedFor(what: string): number {
+  const env = process.env.RELIABILITY_SEED;
+  const seed = env !== undefined && env !== "" && Number.isFinite(Number(env)) ? Number(env) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
+  console.log(`      [${what}] seed ${seed} (replay with RELIABILITY_SEED=${seed})`);
+  return seed;
+}
+
+/** Records every unhandled rejection while installed (mocha's own handler stays in place too). */
+export function trapUnhandled(): { readonly seen: unknown[]; stop(): void } {
+  const seen: unknown[] = [];
+  const on = (reason: unknown) => seen.push(reason);
+  process.on("unhandledRejection", on);
+  return { seen, stop: () => process.off("unhandledRejection", on) };
+}
+
+/** Active libuv resources by type (sockets, timers, servers…), as Node reports them. */
+export function activeResources(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) out[r] = (out[r] ?? 0) + 1;
+  return out;
+}
+
+/** Types whose count grew by more than `slack` from `before` to `after`. */
+export function grown(before: Record<string, number>, after: Record<string, number>, slack: number): string[] {
+  const out: string[] = [];
+  for (const [k, n] of Object.entries(after)) if (n - (before[k] ?? 0) > slack) out.push(`${k}: ${before[k] ?? 0} → ${n}`);
+  return out;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) return false;
+    await sleep(stepMs);
+  }
+  return true;
+}
+
+/** Stops the Node-RED test helper's flows and server (as afterEach does in the node specs). */
+export async function stopHelper(): Promise<void> {
+  await helper.unload();
+  await new Promise<void>((r) => helper.stopServer(() => r()));
+}
+
+export function startHelper(): Promise<void> {
+  return new Promise<void>((resolve) => helper.startServer(() => resolve()));
+}
+
+export interface Call {
+  kind: "send" | "error" | "status" | "log" | "warn" | "debug" | "trace" | "complete";
+  args: unknown[];
+  at: number;
+}
+
+/**
+ * Records what a node does, straight on the instance (so it keeps working after the helper's own spies are
+ * restored by unload): every send, error (done(err) ends in node.error), status, log line and completion.
+ */
+export function recordCalls(node: Node): Call[] {
+  const calls: Call[] = [];
+  const n = node as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const kind of ["send", "error", "status", "log", "warn", "debug", "trace"] as const) {
+    const orig = n[kind];
+    n[kind] = function (this: unknown, ...args: unknown[]) {
+      calls.push({ kind, args, at: Date.now() });
+      return orig.apply(this, args);
+    };
+  }
+  const complete = n._complete;
+  n._complete = function (this: unknown, ...args: unknown[]) {
+    calls.push({ kind: "complete", args, at: Date.now() });
+    return complete.apply(this, args);
+  };
+  return calls;
+}
+
+/** Every device cloud flow node type, with the operation's provider support. */
+export const FLOW_TYPES = [
+  "devicecloud-list-devices",
+  "devicecloud-get-device",
+  "devicecloud-device-status",
+  "devicecloud-trigger-event",
+  "devicecloud-update-metafield",
+  "devicecloud-list-sites",
+] as const;
+export type FlowType = (typeof FLOW_TYPES)[number];
+
+export const SUPPORTED: Record<"flatpeak" | "blynk", ReadonlySet<FlowType>> = {
+  flatpeak: new Set<FlowType>(["devicecloud-list-devices", "devicecloud-get-device", "devicecloud-device-status", "devicecloud-list-sites"]),
+  blynk: new Set<FlowType>(["devicecloud-list-devices", "devicecloud-get-device", "devicecloud-device-status", "devicecloud-trigger-event", "devicecloud-update-metafield"]),
+};

@@ -452,6 +452,19 @@ async function main() {
       { key: "c", label: "(c) raw axios, keep-alive", send: (i) => rawFp.get(`/devices/${encodeURIComponent(id(i))}`).then((r) => r.status === 200 && r.data.id === id(i), () => false) },
     ];
 
+    if (only === "list") {
+      // A profiling aid (node --cpu-prof test/bench/bench.js --only=list [--latency=20]): Blynk listings only.
+      const latArg = argv.find((a) => a.startsWith("--latency="));
+      await control(sim, "POST", "latency", { ms: latArg ? Number(latArg.slice(10)) : 20 });
+      for (let k = 0; k < 6; k++) {
+        const cpu0 = process.cpuUsage();
+        const start = performance.now();
+        const r = await sendList.blynk({});
+        const cpu = process.cpuUsage(cpu0);
+        say(`blynk listing: ${f0(performance.now() - start)} ms, ${r.failed ? "failed" : `${f0(r.msg.payload.length)} devices`}, CPU ${f0((cpu.user + cpu.system) / 1000)} ms`);
+      }
+      return 0;
+    }
     if (only) {
       // A profiling aid (node --cpu-prof test/bench/bench.js --only=a): one client's get device, nothing else.
       const c = clients.find((x) => x.key === only);

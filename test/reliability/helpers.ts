@@ -1,4 +1,5 @@
 /** What the reliability specs share: a seeded PRNG, an unhandled-rejection trap, resource counts, call recorders. */
+import { createHook } from "node:async_hooks";
 import type { Node } from "node-red";
 import { helper } from "../support/nodes";
 
@@ -41,6 +42,35 @@ export function activeResources(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of process.getActiveResourcesInfo()) out[r] = (out[r] ?? 0) + 1;
   return out;
+}
+
+/**
+ * Every async resource (socket, server, timer, immediate…) created while tracking is on and not yet destroyed, by
+ * type. Unlike getActiveResourcesInfo() this also sees what is unref'd, such as an idle keep-alive socket.
+ */
+export function trackResources(): { live(): Record<string, number>; stacks(type: string): string[]; stop(): void } {
+  const live = new Map<number, string>();
+  const where = new Map<number, string>();
+  const hook = createHook({
+    init(id, type) {
+      if (type === "PROMISE") return;
+      live.set(id, type);
+      if (process.env.RELIABILITY_STACKS) where.set(id, new Error().stack ?? "");
+    },
+    destroy(id) {
+      live.delete(id);
+      where.delete(id);
+    },
+  }).enable();
+  return {
+    stacks: (type) => [...live].filter(([, t]) => t === type).map(([id]) => where.get(id) ?? "(set RELIABILITY_STACKS=1)"),
+    live() {
+      const out: Record<string, number> = {};
+      for (const type of live.values()) out[type] = (out[type] ?? 0) + 1;
+      return out;
+    },
+    stop: () => hook.disable(),
+  };
 }
 
 /** Types whose count grew by more than `slack` from `before` to `after`. */

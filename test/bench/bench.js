@@ -453,15 +453,18 @@ async function main() {
     ];
 
     if (only === "list") {
-      // A profiling aid (node --cpu-prof test/bench/bench.js --only=list [--latency=20]): Blynk listings only.
+      // A profiling aid (node --cpu-prof test/bench/bench.js --only=list [--latency=20] [--flatpeak]): listings only.
       const latArg = argv.find((a) => a.startsWith("--latency="));
       await control(sim, "POST", "latency", { ms: latArg ? Number(latArg.slice(10)) : 20 });
+      const provider = argv.includes("--flatpeak") ? "flatpeak" : "blynk";
       for (let k = 0; k < 6; k++) {
         const cpu0 = process.cpuUsage();
         const start = performance.now();
-        const r = await sendList.blynk({});
+        const r = await sendList[provider]({});
+        const wall = performance.now() - start;
         const cpu = process.cpuUsage(cpu0);
-        say(`blynk listing: ${f0(performance.now() - start)} ms, ${r.failed ? "failed" : `${f0(r.msg.payload.length)} devices`}, CPU ${f0((cpu.user + cpu.system) / 1000)} ms`);
+        const seq = provider === "blynk" ? await sequentialBlynk(rawBl, FLEET.blynkListed) : await sequentialFlatpeak(rawFp);
+        say(`${provider} listing: ${f0(wall)} ms, ${r.failed ? "failed" : `${f0(r.msg.payload.length)} devices`}, CPU ${f0((cpu.user + cpu.system) / 1000)} ms; sequential raw ${f0(seq.sum)} ms`);
       }
       return 0;
     }

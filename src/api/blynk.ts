@@ -4,7 +4,7 @@
  * `totalElements`); 10,000 requests per minute per organization.
  */
 import { buildTransport, seconds, unsupported } from "./base";
-import { DeviceCloudError, invalidInput } from "./errors";
+import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
 import { asObject, describe } from "./flatpeak";
 import { numberedPages, type NumberedPage } from "./paging";
 import type { Transport } from "./transport";
@@ -51,6 +51,7 @@ export class BlynkClient implements DeviceCloudClient {
     const size = Math.max(1, Math.min(BLYNK_MAX_PAGE, opts.pageSize ?? BLYNK_MAX_PAGE));
     const query = typeof opts.query === "string" && opts.query.trim() !== "" ? opts.query.trim() : undefined;
     if (query !== undefined && query.length > 255) throw invalidInput("query", "a Blynk search text has at most 255 characters.");
+    if (query !== undefined) wellFormed("query", query);
     const pages = numberedPages(
       (page, pageSize, signal) => this.fetchDevicePage(page, pageSize, query, { ...opts, signal }),
       size,
@@ -123,7 +124,7 @@ export class BlynkClient implements DeviceCloudClient {
   async browseDevices(opts: CallOptions & { query?: string; cursor?: string; pageSize?: number } = {}) {
     const page = opts.cursor && /^\d+$/.test(opts.cursor) ? Number(opts.cursor) : 0;
     const size = Math.min(opts.pageSize ?? 50, BLYNK_MAX_PAGE);
-    const query = opts.query && opts.query.trim() !== "" ? opts.query.trim().slice(0, 255) : undefined;
+    const query = opts.query && opts.query.trim() !== "" ? wellFormed("query", opts.query.trim().slice(0, 255)) : undefined;
     const body = await this.fetchDevicePage(page, size, query, opts);
     const seen = page * size + body.content.length;
     return { items: body.content.map(withoutToken), next: seen < body.totalElements && body.content.length > 0 ? String(page + 1) : null, total: body.totalElements };

@@ -48,6 +48,17 @@ export function invalidInput(field: string, message: string): DeviceCloudError {
   return new DeviceCloudError("INVALID_INPUT", `${field}: ${message}`, { field });
 }
 
+/**
+ * Text that goes into a URL must be well-formed UTF-16: an unpaired surrogate cannot be percent-encoded
+ * (encodeURIComponent throws), which would otherwise surface as a confusing network error.
+ */
+export function wellFormed(field: string, text: string): string {
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)) {
+    throw invalidInput(field, "contains a broken character (an unpaired UTF-16 surrogate) that cannot be sent.");
+  }
+  return text;
+}
+
 /** Thrown (internally) when a request was cancelled because its node or account closed. Never reported. */
 export class CancelledError extends Error {
   constructor() {

@@ -3,13 +3,14 @@
  * `Flatpeak-Version` on every request when the account sets one; cursor pages of up to 100.
  */
 import { buildTransport, seconds, unsupported } from "./base";
-import { DeviceCloudError, invalidInput } from "./errors";
+import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
 import { cursorPages, type CursorPage } from "./paging";
 import type { Transport } from "./transport";
 import type { ApiObject, CallOptions, ClientConfig, DeviceCloudClient, DeviceStatus, ListOptions, Operation, Page } from "./types";
 
 export const FLATPEAK_MAX_PAGE = 100;
-const DEVICE_ID = /^dev_[A-Za-z0-9]+$/;
+/** Real ids have 24 characters after dev_; the bound keeps a runaway value out of the URL. */
+const DEVICE_ID = /^dev_[A-Za-z0-9]{1,100}$/;
 const SUPPORTED: ReadonlySet<Operation> = new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watchDevices"]);
 
 export class FlatpeakClient implements DeviceCloudClient {
@@ -83,7 +84,8 @@ export class FlatpeakClient implements DeviceCloudClient {
 
   /** One page for the editor's device picker; `cursor` is the last id of the page before. */
   async browseDevices(opts: CallOptions & { query?: string; cursor?: string; pageSize?: number } = {}) {
-    const page = await this.fetchPage("/devices", Math.min(opts.pageSize ?? 50, FLATPEAK_MAX_PAGE), opts.cursor || undefined, opts.query, opts);
+    const query = opts.query ? wellFormed("query", opts.query) : undefined;
+    const page = await this.fetchPage("/devices", Math.min(opts.pageSize ?? 50, FLATPEAK_MAX_PAGE), opts.cursor || undefined, query, opts);
     const last = page.data[page.data.length - 1];
     return { items: page.data, next: page.hasMore && last && typeof last.id === "string" ? last.id : null, total: undefined };
   }
@@ -111,7 +113,7 @@ export class FlatpeakClient implements DeviceCloudClient {
 
   private list(path: "/devices" | "/sites", opts: ListOptions): AsyncGenerator<Page> {
     const size = Math.max(1, Math.min(FLATPEAK_MAX_PAGE, opts.pageSize ?? FLATPEAK_MAX_PAGE));
-    const query = typeof opts.query === "string" && opts.query.trim() !== "" ? opts.query.trim() : undefined;
+    const query = typeof opts.query === "string" && opts.query.trim() !== "" ? wellFormed("query", opts.query.trim()) : undefined;
     return cursorPages((limit, after) => this.fetchPage(path, limit, after, query, opts), size, opts.max ?? 0);
   }
 

@@ -12,7 +12,16 @@ export = function (RED: NodeAPI): void {
   function TriggerEvent(this: Node, def: FlowNodeDef): void {
     RED.nodes.createNode(this, def);
     const template = typeof def.description === "string" ? def.description : "";
-    if (template.trim() !== "") Mustache.parse(template);
+    // A template that does not parse ("{{#a}}" without its end) is reported with each message, as INVALID_INPUT
+    // naming the field: thrown here, it would stop the node from being created at all.
+    let templateError: string | undefined;
+    if (template.trim() !== "") {
+      try {
+        Mustache.parse(template);
+      } catch (e) {
+        templateError = e instanceof Error ? e.message : String(e);
+      }
+    }
     setupFlowNode(RED, this, def, "triggerEvent", async (ctx) => {
       const { msg } = ctx;
       const codeType = isBlank(def.eventCodeType) ? "str" : def.eventCodeType;
@@ -23,6 +32,7 @@ export = function (RED: NodeAPI): void {
       if (eventCode.length > MAX_EVENT_CODE) throw invalidInput("eventCode", `has ${eventCode.length} characters; at most ${MAX_EVENT_CODE} are allowed.`);
 
       let description: string | undefined;
+      if (templateError !== undefined) throw invalidInput("description", `the template could not be read: ${templateError}`);
       if (template.trim() !== "") {
         try {
           description = Mustache.render(template, msg, {}, { escape: (v: unknown) => String(v) });

@@ -66,6 +66,11 @@ export class Transport {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly host: string;
   private requestCount = 0;
+  /**
+   * Credentials this account has sent (the Basic credentials of its logins, the last bearer tokens), kept to take
+   * them out of any cloud message that repeats them: some clouds echo the request in their error bodies.
+   */
+  private readonly sentSecrets = new Set<string>();
 
   constructor(private readonly opts: TransportOptions) {
     const url = new URL(opts.baseUrl);
@@ -180,6 +185,7 @@ export class Transport {
       const sentAt = Date.now();
       let res: ApiResponse;
       try {
+        this.remember(token);
         res = await this.exchange(spec, { Authorization: `Bearer ${token}` }, signal);
       } catch (err) {
         this.gate.release();
@@ -232,6 +238,7 @@ export class Transport {
   async login(spec: RequestSpec & { user: string; password: string }): Promise<ApiResponse> {
     const signal = this.closeController.signal;
     const basic = Buffer.from(`${spec.user}:${spec.password}`, "utf8").toString("base64");
+    this.remember(basic);
     let retries = 0;
     for (;;) {
       let res: ApiResponse;
@@ -417,9 +424,16 @@ export class Transport {
 
   private redact(text: string): string {
     let out = text;
-    const secrets = [...this.opts.secrets, this.tokens.value ?? ""].filter((s) => s && s.length >= 4);
+    const secrets = [...this.opts.secrets, ...this.sentSecrets, this.tokens.value ?? ""].filter((s) => s && s.length >= 4);
     for (const s of secrets) out = out.split(s).join("[redacted]");
     return out;
+  }
+
+  private remember(secret: string): void {
+    if (this.sentSecrets.has(secret)) return;
+    this.sentSecrets.add(secret);
+    // A few are enough (the login and the latest tokens); the oldest goes first.
+    if (this.sentSecrets.size > 16) this.sentSecrets.delete(this.sentSecrets.values().next().value as string);
   }
 
   private retryDelay(res: ApiResponse, attempt: number): { pauseMs: number; tooLong: boolean; fromHeader: boolean } {

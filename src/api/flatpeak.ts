@@ -62,12 +62,7 @@ export class FlatpeakClient implements DeviceCloudClient {
 
   async deviceStatus(id: string | number, opts: CallOptions & { offlineAfter?: number } = {}): Promise<DeviceStatus> {
     const device = await this.getDevice(id, opts);
-    const offlineAfter = opts.offlineAfter ?? 900;
-    const raw = device.last_seen;
-    const seenAt = typeof raw === "string" ? Date.parse(raw) : NaN;
-    const lastSeen = Number.isNaN(seenAt) ? null : new Date(seenAt).toISOString();
-    const online = !Number.isNaN(seenAt) && Date.now() - seenAt <= offlineAfter * 1000;
-    return { deviceId: typeof device.id === "string" ? device.id : String(id), online, lastSeen, source: "last_seen" };
+    return statusFromLastSeen({ id: String(id), ...device }, opts.offlineAfter ?? 900);
   }
 
   triggerEvent(): Promise<void> {
@@ -137,6 +132,18 @@ export class FlatpeakClient implements DeviceCloudClient {
     }
     return { data: body.data as ApiObject[], hasMore: body.has_more === true };
   }
+}
+
+/**
+ * Online from Flatpeak's `last_seen`: seen within `offlineAfter` seconds. `lastSeen` is the cloud's own ISO 8601
+ * string, as it reported it, or null when the device was never seen.
+ */
+export function statusFromLastSeen(device: ApiObject, offlineAfter: number, now = Date.now()): DeviceStatus {
+  const raw = device.last_seen;
+  const seenAt = typeof raw === "string" ? Date.parse(raw) : NaN;
+  const lastSeen = Number.isNaN(seenAt) ? null : (raw as string);
+  const online = !Number.isNaN(seenAt) && now - seenAt <= offlineAfter * 1000;
+  return { deviceId: typeof device.id === "string" ? device.id : String(device.id), online, lastSeen, source: "last_seen" };
 }
 
 export function asObject(data: unknown, what: string): ApiObject {

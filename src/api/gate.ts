@@ -30,11 +30,17 @@ interface Waiter {
 export class Gate {
   private readonly concurrency: number;
   private readonly windowMs: number;
+  /**
+   * The sliding window the gate enforces: the cloud's window plus a guard. The cloud counts a request when it
+   * arrives, the gate when it leaves; on a busy event loop or network the two differ by some milliseconds, which
+   * would otherwise let a few requests of one window land in the cloud's next one.
+   */
+  private readonly spanMs: number;
   private limit: number;
   private readonly initialLimit: number;
   private active = 0;
-  /** Last time a request had to wait for the rate window or a pause, and last 429. */
-  private lastBlockedAt = 0;
+  /** Last time the window was nearly full (90 % of the limit), and last 429. */
+  private lastSaturatedAt = 0;
   private last429At = 0;
   /** Send time of the latest request the cloud refused with 429. */
   private lastRefusedSentAt = -Infinity;
@@ -58,6 +64,7 @@ export class Gate {
   constructor(opts: GateOptions) {
     this.concurrency = Math.max(1, Math.floor(opts.concurrency));
     this.windowMs = opts.windowMs;
+    this.spanMs = opts.windowMs + Math.max(250, opts.windowMs * 0.05);
     this.limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : Infinity;
     this.initialLimit = this.limit;
   }
@@ -125,7 +132,8 @@ export class Gate {
    * window holds at most as many requests as the cloud accepted in its current window (never more than before):
    * - with Retry-After, the cloud's window is the one ending then. Retry-After comes in whole seconds, so that
    *   window may begin a little later than the cloud's: counting from there can only undercount (safe);
-   * - else, when an earlier 429 showed where a window began, the window containing now, from that boundary;
+   * - else (or when that rounding left too little to count), when an earlier 429 showed where a window began,
+   *   the window containing now, from that boundary;
    * - else the last `windowMs`, which overestimates once if a burst straddled two of the cloud's windows; the
    *   next 429 then finds the boundary and corrects it, since the limit only ever goes down.
    */
@@ -136,9 +144,10 @@ export class Gate {
       for (let i = this.accepted.length - 1; i >= this.acceptedHead && this.accepted[i] >= from; i--) n++;
       return n;
     };
-    let learned = 0;
-    if (windowEndKnown) learned = since(now + pauseMs - this.windowMs);
-    else if (this.boundary !== undefined && this.boundary <= now) {
+    // From the most precise view of the cloud's current window to the least; a view that leaves too little to
+    // learn from (Retry-After rounded up to a whole second on a short window) gives way to the next.
+    let learned = windowEndKnown ? since(now + pauseMs - this.windowMs) : 0;
+    if (learned < MIN_LEARNED_LIMIT && this.boundary !== undefined && this.boundary <= now) {
       learned = since(this.boundary + Math.floor((now - this.boundary) / this.windowMs) * this.windowMs);
     }
     if (learned < MIN_LEARNED_LIMIT) learned = since(now - this.windowMs);
@@ -170,18 +179,19 @@ export class Gate {
     const now = Date.now();
     this.active++;
     this.sends.push(now);
-    this.windowCount(now);
+    if (this.limit !== Infinity && this.windowCount(now) >= this.limit * 0.9) this.lastSaturatedAt = now;
     this.maybeGrow(now);
   }
 
   /**
-   * A learned limit comes back slowly, but only when the account did not need it for a whole window (no request
-   * waited and no 429 came): a flow that keeps the account saturated never probes above what the cloud accepted.
+   * A learned limit comes back slowly, but only when the account did not need it for a whole window (the window
+   * never came near the limit and no 429 came): a flow that keeps the account busy never probes above what the
+   * cloud accepted, whether the rate or the concurrency is what holds it back.
    */
   private maybeGrow(now: number): void {
     if (this.limit === this.initialLimit) return;
-    const quiet = Math.min(now - this.lastBlockedAt, now - this.last429At, now - this.lastGrowthAt);
-    if (quiet <= this.windowMs) return;
+    const quiet = Math.min(now - this.lastSaturatedAt, now - this.last429At, now - this.lastGrowthAt);
+    if (quiet <= this.spanMs) return;
     this.lastGrowthAt = now;
     const grown = Math.ceil(this.limit * 1.25);
     this.limit = grown >= this.initialLimit || grown > 1_000_000 ? this.initialLimit : grown;
@@ -189,7 +199,7 @@ export class Gate {
 
   /** Requests sent in the sliding window ending now (recorded always, so a limit learned later counts them). */
   private windowCount(now: number): number {
-    const from = now - this.windowMs;
+    const from = now - this.spanMs;
     while (this.head < this.sends.length && this.sends[this.head] <= from) this.head++;
     if (this.head > 1024 && this.head * 2 > this.sends.length) {
       this.sends = this.sends.slice(this.head);
@@ -216,10 +226,7 @@ export class Gate {
       this.start();
       w.resolve();
     }
-    if (this.waiters.length > 0 && this.active < this.concurrency) {
-      this.lastBlockedAt = now;
-      this.wakeLater(now);
-    }
+    if (this.waiters.length > 0 && this.active < this.concurrency) this.wakeLater(now);
   }
 
   /** Schedules the next pump for when the pause ends or the oldest send leaves the window. */
@@ -227,7 +234,7 @@ export class Gate {
     let at = this.pausedUntil > now ? this.pausedUntil : now;
     if (this.limit !== Infinity && this.windowCount(now) >= this.limit) {
       const oldest = this.sends[this.head];
-      at = Math.max(at, oldest + this.windowMs + 1);
+      at = Math.max(at, oldest + this.spanMs + 1);
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {

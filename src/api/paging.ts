@@ -86,6 +86,7 @@ export async function* numberedPages(
       if (last) return;
     }
   } finally {
-    if (pending.size > 0 || !controller.signal.aborted) controller.abort(new CancelledError());
+    // Pages still in flight when the consumer stopped early are cancelled; after a full listing this is a no-op.
+    controller.abort(new CancelledError());
   }
 }

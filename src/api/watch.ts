@@ -14,7 +14,9 @@
 import type { BlynkClient } from "./blynk";
 import { DeviceCloudError, invalidInput } from "./errors";
 import { lastActivated, notOffered } from "./fleet";
-import type { FlatpeakClient } from "./flatpeak";
+import { statusFromLastSeen, type FlatpeakClient } from "./flatpeak";
+
+export { statusFromLastSeen };
 import type { ApiObject, CallOptions, DeviceStatus, Provider } from "./types";
 
 type Client = BlynkClient | FlatpeakClient;
@@ -54,15 +56,6 @@ export const ASSUMED_LIMIT: Record<Provider, number> = { blynk: 10_000, flatpeak
 export function minimumInterval(requestsPerPoll: number, limit: number, windowMs: number, share = WATCH_SHARE): number {
   if (!(requestsPerPoll > 0) || !(limit > 0) || !Number.isFinite(limit)) return 0;
   return (requestsPerPoll * windowMs) / (share * limit) / 1000;
-}
-
-/** Online from Flatpeak's `last_seen`, as device status derives it. */
-export function statusFromLastSeen(device: ApiObject, offlineAfter: number, now = Date.now()): DeviceStatus {
-  const raw = device.last_seen;
-  const seenAt = typeof raw === "string" ? Date.parse(raw) : NaN;
-  const lastSeen = Number.isNaN(seenAt) ? null : new Date(seenAt).toISOString();
-  const online = !Number.isNaN(seenAt) && now - seenAt <= offlineAfter * 1000;
-  return { deviceId: typeof device.id === "string" ? device.id : String(device.id), online, lastSeen, source: "last_seen" };
 }
 
 export class Watcher {

@@ -179,11 +179,11 @@ describe("Blynk client against the simulator", function () {
     sim.setRateLimit("blynk", { limit: 100, windowMs, retryAfter: true });
     const c = clientFor(sim, "blynk", { rateLimit: { windowMs }, concurrency: 8 }) as BlynkClient;
     try {
-      // Retry-After is whole seconds: start the burst in the second half of one of the cloud's windows, where
-      // the rounding cannot hide the window's start (on a real minute-long window it never can).
+      // Start just after one of the cloud's windows begins, a whole window after the warm-up, so the burst reaches
+      // the limit inside that window and the first 429 can teach the exact limit.
       await c.deviceStatus(devices()[0].id);
       const w0 = sim.stats().perWindow.filter((w) => w.provider === "blynk").pop()!.windowStart;
-      const at = w0 + Math.ceil((Date.now() - w0) / windowMs) * windowMs + 1100;
+      const at = w0 + (Math.ceil((Date.now() - w0) / windowMs) + 1) * windowMs + 100;
       await new Promise((r) => setTimeout(r, at - Date.now()));
       const ids = Array.from({ length: 400 }, (_, i) => devices()[i % devices().length].id);
       const results = await Promise.all(ids.map((id) => c.deviceStatus(id)));

@@ -115,6 +115,17 @@ describe("reliability: fuzzed input for every node and property (fast-check)", f
 
   /** Deploys the base flow plus `nodes` (a "modified nodes" deploy, as the editor does: the accounts stay). */
   async function deploy(nodes: Array<Record<string, unknown>>): Promise<void> {
+    // A node property Node-RED itself cannot turn into a string (e.g. {"toString": null}) makes Node-RED's own
+    // deploy throw before any node of ours exists: not a case our nodes can handle, so fast-check skips it.
+    for (const n of nodes) {
+      for (const v of Object.values(n)) {
+        try {
+          if (v !== null && typeof v === "object") void String(v);
+        } catch {
+          fc.pre(false);
+        }
+      }
+    }
     const h = helper as any;
     const all = [{ id: "t1", type: "tab", label: "test" }, ...[...base(), ...nodes].map((n, i) => (n.type === "devicecloud-account" ? n : { z: "t1", x: 100, y: 40 * (i + 1), ...n }))];
     const started = new Promise<void>((resolve) => h._events.once("flows:started", () => resolve()));

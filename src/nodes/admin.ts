@@ -6,6 +6,7 @@
  * Answers never carry a secret: only codes, messages, ids and names.
  */
 import type { NodeAPI } from "node-red";
+import type { AnyClient } from "../api";
 import type { Request, Response } from "express";
 import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
 import { resolveBaseUrl } from "../api/server";
@@ -113,48 +114,36 @@ export function registerAdminRoutes(RED: NodeAPI): void {
     }
   });
 
-  RED.httpAdmin.get(
-    "/devicecloud/accounts/:id/devices",
-    RED.auth.needsPermission("devicecloud-account.read"),
-    async (req: Request, res: Response) => {
+  /** A read route on a deployed account: no caching, 404 NOT_DEPLOYED, and one mapping of errors to statuses. */
+  const accountRoute = (path: string, answer: (client: AnyClient, req: Request) => Promise<unknown>) =>
+    RED.httpAdmin.get(path, RED.auth.needsPermission("devicecloud-account.read"), async (req: Request, res: Response) => {
       res.set("Cache-Control", "no-store");
       const account = deployedAccount(RED, String(req.params.id));
       if (!account) return notDeployed(res);
       try {
-        const client = await account.client();
-        const page = await client.browseDevices({
-          query: typeof req.query.q === "string" ? req.query.q : undefined,
-          cursor: typeof req.query.cursor === "string" ? req.query.cursor : undefined,
-        });
-        res.json({ items: page.items.map(pickerEntry), next: page.next, total: page.total });
-      } catch (err) {
-        const f = failure(err);
-        res.status(f.code === "INVALID_INPUT" ? 400 : 502).json(f);
-      }
-    },
-  );
-
-  RED.httpAdmin.get(
-    "/devicecloud/accounts/:id/metafields",
-    RED.auth.needsPermission("devicecloud-account.read"),
-    async (req: Request, res: Response) => {
-      res.set("Cache-Control", "no-store");
-      const account = deployedAccount(RED, String(req.params.id));
-      if (!account) return notDeployed(res);
-      try {
-        const client = await account.client();
-        const fields = await client.listMetafields(String(req.query.deviceId ?? ""));
-        res.json({
-          items: fields.map((f) => ({
-            id: f.id,
-            name: typeof f.name === "string" ? f.name : String(f.id),
-            type: f.value && typeof f.value === "object" ? (f.value as ApiObject).type : undefined,
-          })),
-        });
+        res.json(await answer(await account.client(), req));
       } catch (err) {
         const f = failure(err);
         res.status(f.code === "INVALID_INPUT" || f.code === "UNSUPPORTED" ? 400 : f.code === "NOT_FOUND" ? 404 : 502).json(f);
       }
-    },
-  );
+    });
+
+  accountRoute("/devicecloud/accounts/:id/devices", async (client, req) => {
+    const page = await client.browseDevices({
+      query: typeof req.query.q === "string" ? req.query.q : undefined,
+      cursor: typeof req.query.cursor === "string" ? req.query.cursor : undefined,
+    });
+    return { items: page.items.map(pickerEntry), next: page.next, total: page.total };
+  });
+
+  accountRoute("/devicecloud/accounts/:id/metafields", async (client, req) => {
+    const fields = await client.listMetafields(String(req.query.deviceId ?? ""));
+    return {
+      items: fields.map((f) => ({
+        id: f.id,
+        name: typeof f.name === "string" ? f.name : String(f.id),
+        type: f.value && typeof f.value === "object" ? (f.value as ApiObject).type : undefined,
+      })),
+    };
+  });
 }

@@ -14,7 +14,8 @@ export const BLYNK_MAX_PAGE = 1000;
 export const BLYNK_RATE_LIMIT = 10_000;
 const ORG = "/api/v1/organization";
 const INT32_MAX = 2_147_483_647;
-const SUPPORTED: ReadonlySet<Operation> = new Set<Operation>([
+/** The operations this cloud offers (the nodes check it before any request). */
+export const BLYNK_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
   "listDevices",
   "getDevice",
   "deviceStatus",
@@ -40,7 +41,7 @@ export class BlynkClient implements DeviceCloudClient {
   }
 
   supports(op: Operation): boolean {
-    return SUPPORTED.has(op);
+    return BLYNK_OPERATIONS.has(op);
   }
 
   normalizeDeviceId(value: unknown, field = "deviceId"): number {

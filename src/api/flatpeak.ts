@@ -11,7 +11,8 @@ import type { ApiObject, CallOptions, ClientConfig, DeviceCloudClient, DeviceSta
 export const FLATPEAK_MAX_PAGE = 100;
 /** Real ids have 24 characters after dev_; the bound keeps a runaway value out of the URL. */
 const DEVICE_ID = /^dev_[A-Za-z0-9]{1,100}$/;
-const SUPPORTED: ReadonlySet<Operation> = new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watchDevices"]);
+/** The operations this cloud offers (the nodes check it before any request). */
+export const FLATPEAK_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watchDevices"]);
 
 export class FlatpeakClient implements DeviceCloudClient {
   readonly provider = "flatpeak" as const;
@@ -28,7 +29,7 @@ export class FlatpeakClient implements DeviceCloudClient {
   }
 
   supports(op: Operation): boolean {
-    return SUPPORTED.has(op);
+    return FLATPEAK_OPERATIONS.has(op);
   }
 
   normalizeDeviceId(value: unknown, field = "deviceId"): string {

@@ -6,7 +6,9 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
 import type { AnyClient } from "../api";
 import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
-import { OPERATION_NAMES, PROVIDER_NAMES } from "../api/base";
+import { unsupported } from "../api/base";
+import { BLYNK_OPERATIONS } from "../api/blynk";
+import { FLATPEAK_OPERATIONS } from "../api/flatpeak";
 import type { CallOptions, Operation } from "../api/types";
 import type { AccountNode, FlowNodeDef } from "./types";
 
@@ -116,10 +118,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
       throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
     }
     if (!supportsOp(account.provider, op)) {
-      throw new DeviceCloudError(
-        "UNSUPPORTED",
-        `${OPERATION_NAMES[op]} is not offered by ${PROVIDER_NAMES[account.provider]}: choose an account of the other cloud.`,
-      );
+      throw unsupported(account.provider, op);
     }
     const client = await account.client();
     const evaluate = (field: string, value: unknown, type: unknown) => evaluateProperty(RED, node, msg, field, value, type);
@@ -138,10 +137,8 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
   }
 }
 
-const OFFERED: Record<string, ReadonlySet<Operation>> = {
-  flatpeak: new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watchDevices"]),
-  blynk: new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield", "manageDevice", "deviceHistory", "watchDevices"]),
-};
+/** What each cloud offers, as its client declares it: checked here before the client is even ready. */
+const OFFERED: Record<string, ReadonlySet<Operation>> = { flatpeak: FLATPEAK_OPERATIONS, blynk: BLYNK_OPERATIONS };
 
 export function supportsOp(provider: string, op: Operation): boolean {
   return OFFERED[provider]?.has(op) ?? false;

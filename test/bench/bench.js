@@ -41,12 +41,19 @@
  *    latencies: what a sequential client takes); time/seq is the median of those pairs.
  *  - logins (at 20 ms): 10,000 concurrent get-device messages on each of two accounts (one per cloud) that have
  *    no token yet; the simulator counts the logins.
+ *  - http in (at 0 ms, concurrency 1 and 32; test/bench/httpin.js): `http in → function → get device → function →
+ *    http response` in a Node-RED of its own process, driven by a keep-alive HTTP client, in rotated rounds with
+ *    the core http request flow, Node-RED's own round trip (a function node answering at once) and raw keep-alive
+ *    requests to the simulator; node/core and node/ideal (ideal: one round trip plus one raw request).
+ *    node test/bench/bench.js --only=httpin [--conc=32] [--profile]   this case alone; --profile runs that
+ *    Node-RED with --cpu-prof and writes its profile to .scratch/profiles/
  */
 const { fork, execFileSync } = require("child_process");
 const fs = require("fs");
 const http = require("http");
 const os = require("os");
 const path = require("path");
+const { runHttpIn } = require("./httpin");
 
 const ROOT = path.join(__dirname, "..", "..");
 const argv = process.argv.slice(2);
@@ -385,12 +392,14 @@ async function main() {
         get: { 0: { 1: { rounds: 3, per: 200 }, 32: { rounds: 3, per: 1000 } }, 20: { 1: { rounds: 2, per: 50 }, 32: { rounds: 3, per: 500 } } },
         listRuns: 1,
         logins: 10_000,
+        httpin: { warm: 300, 1: { rounds: 4, per: 200 }, 32: { rounds: 4, per: 1000 } },
       }
     : {
         warm: 1000,
         get: { 0: { 1: { rounds: 16, per: 250 }, 32: { rounds: 12, per: 1500 } }, 20: { 1: { rounds: 6, per: 50 }, 32: { rounds: 8, per: 800 } } },
         listRuns: 5,
         logins: 10_000,
+        httpin: { warm: 1000, 1: { rounds: 12, per: 300 }, 32: { rounds: 10, per: 1500 } },
       };
   // Seed 1 with 142,535 Blynk devices puts exactly 100,000 in the account's organization (the rest are in its
   // sub-organizations, which a listing does not include); checked below.
@@ -435,6 +444,19 @@ async function main() {
     const blIds = blFirst.content.map((d) => d.id);
     if (blFirst.totalElements !== FLEET.blynkListed) throw new Error(`the simulator's Blynk organization has ${blFirst.totalElements} devices, not ${FLEET.blynkListed}: adjust FLEET.blynkDevices`);
 
+    // The http-in case: Node-RED in a process of its own, driven over HTTP (test/bench/httpin.js).
+    const httpInCase = async (concs) => {
+      await control(sim, "POST", "latency", { ms: 0 });
+      const profileDir = argv.includes("--profile") ? path.join(ROOT, ".scratch", "profiles") : undefined;
+      if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+      say("");
+      say("## http in: get device the way a flow serves it (Node-RED in its own process, simulator latency 0 ms)");
+      const device = (await rawFp.get(`/devices/${encodeURIComponent(fpIds[0])}`)).data;
+      const io = { say, table, target, closedLoop, median, summarize, f0, f2 };
+      await runHttpIn(io, { sim, ids: fpIds, token: fpToken, device, cfg: CFG.httpin, concs, profileDir, only: undefined });
+      if (profileDir) say(`Node-RED's CPU profile: ${profileDir} (the newest .cpuprofile)`);
+    };
+
     const sendA = flowDriver(RED, "a-get", "a-get-end", "a-err");
     const sendB = flowDriver(RED, "b-fn", "b-fn-end", "b-err");
     const sendList = {
@@ -452,6 +474,12 @@ async function main() {
       { key: "c", label: "(c) raw axios, keep-alive", send: (i) => rawFp.get(`/devices/${encodeURIComponent(id(i))}`).then((r) => r.status === 200 && r.data.id === id(i), () => false) },
     ];
 
+    if (only === "httpin") {
+      // The http-in case alone (node test/bench/bench.js --only=httpin [--conc=32] [--profile]).
+      const concArg = argv.find((a) => a.startsWith("--conc="));
+      await httpInCase(concArg ? [Number(concArg.slice(7))] : [1, 32]);
+      return 0;
+    }
     if (only === "list") {
       // A profiling aid (node --cpu-prof test/bench/bench.js --only=list [--latency=20] [--flatpeak]): listings only.
       const latArg = argv.find((a) => a.startsWith("--latency="));
@@ -620,6 +648,9 @@ async function main() {
         table(["account", "messages", "failed", "requests", "max in flight", "wall ms", "logins", "goal"], rows2);
       }
     }
+
+    // ---- http in -------------------------------------------------------------------------------------------------
+    await httpInCase([1, 32]);
 
     // ---- summary --------------------------------------------------------------------------------------------------
     say("");

@@ -1,0 +1,255 @@
+"use strict";
+/**
+ * The http-in case of `npm run bench` (issue 16): get device the way a flow serves it,
+ * `http in → function → devicecloud-get-device → function → http response`, in a Node-RED of its own (a separate
+ * process started with node-red's red.js, the built tree linked into its user directory as `npm install <folder>`
+ * links it), driven from the benchmark process by a plain Node.js HTTP client with keep-alive. In the same run,
+ * in rotated rounds, three baselines:
+ *  - core:  the same flow with a function node (URL and bearer header) and the core `http request` node instead of
+ *           get device; the token comes from an inject → http request GET /login at start, kept in flow context;
+ *  - fn:    Node-RED's own round trip: the same flow with a function node answering at once with a device of the
+ *           same shape (so that the reply is as large);
+ *  - raw:   the same HTTP client sending keep-alive requests straight to the simulator's GET /devices/{id}.
+ * The ideal is what the node's flow would cost if the node added nothing: one Node-RED round trip plus one raw
+ * request. Per round, its time per request is the sum of the two measured times per request (1/req/s each, which
+ * at concurrency 1 is the mean latency), so ideal req/s = 1 / (1/fn + 1/raw); node/ideal is node req/s over that,
+ * and like node/core it is the median over the rounds.
+ */
+const { spawn } = require("child_process");
+const fs = require("fs");
+const http = require("http");
+const os = require("os");
+const path = require("path");
+const { makeUserDir, freePort, sleep } = require("../e2e/harness");
+
+const ROOT = path.join(__dirname, "..", "..");
+
+/** The flows: the node's, the core one, the function-node round trip; each answers failures with a 500. */
+function httpInFlows(simUrl, device) {
+  const z = "httpin-tab";
+  let y = 0;
+  const n = (node) => ({ z, x: 200, y: (y += 40), wires: [], ...node });
+  const fn = (id, name, func, to) => n({ id, type: "function", name, func, outputs: 1, noerr: 0, initialize: "", finalize: "", libs: [], wires: [to ? [to] : []] });
+  const httpIn = (id, url, to) => n({ id, type: "http in", name: "", url, method: "get", upload: false, swaggerDoc: "", wires: [[to]] });
+  const httpResponse = (id) => n({ id, type: "http response", name: "", statusCode: "", headers: {}, wires: [] });
+  const httpRequest = (id, name, extra) =>
+    n({ id, type: "http request", name, method: "GET", ret: "obj", paytoqs: "ignore", url: "", tls: "", persist: false, proxy: "", insecureHTTPParser: false, authType: "", senderr: false, headers: [], ...extra });
+  const prepare = "msg.deviceId = msg.req.params.id;\nreturn msg;";
+  const reply = 'msg.headers = { "Cache-Control": "no-store" };\nreturn msg;';
+  const failed = 'msg.statusCode = 500;\nmsg.payload = { error: msg.error && msg.error.code };\nreturn msg;';
+  const flow = (key, middle) => [
+    httpIn(`${key}-in`, `/${key}/:id`, `${key}-prepare`),
+    fn(`${key}-prepare`, "device id from the URL", prepare, `${key}-get`),
+    ...middle,
+    fn(`${key}-reply`, "reply", reply, `${key}-out`),
+    httpResponse(`${key}-out`),
+    n({ id: `${key}-catch`, type: "catch", name: "", scope: null, uncaught: false, wires: [[`${key}-failed`]] }),
+    fn(`${key}-failed`, "500", failed, `${key}-out`),
+  ];
+  const flows = [
+    { id: z, type: "tab", label: "http in benchmark", disabled: false, info: "" },
+    { id: "httpin-acc", type: "devicecloud-account", name: "flatpeak (benchmark)", provider: "flatpeak", server: simUrl, apiVersion: "", simulate: false, timeout: 30 },
+    ...flow("node", [
+      n({ id: "node-get", type: "devicecloud-get-device", name: "", account: "httpin-acc", deviceId: "deviceId", deviceIdType: "msg", detail: "full", includeToken: false, wires: [["node-reply"]] }),
+    ]),
+    n({ id: "core-login", type: "inject", name: "log in once", props: [], repeat: "", crontab: "", once: true, onceDelay: 0.1, topic: "", wires: [["core-login-req"]] }),
+    httpRequest("core-login-req", "GET /login", { url: `${simUrl}/login`, authType: "basic", wires: [["core-login-store"]] }),
+    fn("core-login-store", "keep the token", 'flow.set("fpToken", msg.payload.bearer_token);\nreturn null;', undefined),
+    ...flow("core", [
+      fn("core-get", "url and bearer", `msg.url = ${JSON.stringify(`${simUrl}/devices/`)} + encodeURIComponent(msg.deviceId);\nmsg.headers = { Authorization: "Bearer " + flow.get("fpToken") };\nreturn msg;`, "core-req"),
+      httpRequest("core-req", "GET device", { wires: [["core-reply"]] }),
+    ]),
+    ...flow("fn", [fn("fn-get", "answer at once", `msg.payload = Object.assign(${JSON.stringify(device)}, { id: msg.deviceId });\nreturn msg;`, "fn-reply")]),
+  ];
+  return flows;
+}
+
+/** Node-RED 4 (the project's devDependency) in a process of its own, serving the flows above on a free port. */
+async function startNodeRedProcess({ sim, device, profileDir }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "devicecloud-bench-httpin-"));
+  const port = await freePort();
+  makeUserDir(dir, ROOT, {
+    uiHost: "127.0.0.1",
+    flowFile: "flows.json",
+    credentialSecret: false,
+    httpAdminRoot: "/admin",
+    httpNodeRoot: "/",
+    disableEditor: true,
+    logging: { console: { level: "warn", metrics: false, audit: false } },
+    functionExternalModules: false,
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    editorTheme: { tours: false },
+  });
+  const fp = sim.credentials.flatpeak;
+  fs.writeFileSync(path.join(dir, "flows.json"), JSON.stringify(httpInFlows(sim.url, device), null, 2));
+  fs.writeFileSync(
+    path.join(dir, "flows_cred.json"),
+    JSON.stringify({ "httpin-acc": { clientId: fp.clientId, clientSecret: fp.clientSecret }, "core-login-req": { user: fp.clientId, password: fp.clientSecret } }),
+  );
+  const execArgv = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const redJs = path.join(ROOT, "node_modules", "node-red", "red.js");
+  const proc = spawn(process.execPath, [...execArgv, redJs, "--userDir", dir, "--settings", path.join(dir, "settings.js"), "--port", String(port), "--no-telemetry"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  for (const s of [proc.stdout, proc.stderr]) s.on("data", (b) => (log = (log + b.toString("utf8")).slice(-20000)));
+  const exited = new Promise((resolve) => proc.once("exit", resolve));
+  const reap = () => proc.kill("SIGKILL");
+  process.once("exit", reap);
+  return {
+    pid: proc.pid,
+    port,
+    log: () => log,
+    alive: () => proc.exitCode === null && proc.signalCode === null,
+    async stop() {
+      process.removeListener("exit", reap);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGINT"); // Node-RED stops its flows and exits; --cpu-prof writes the profile then
+        const t = setTimeout(() => proc.kill("SIGKILL"), 15000);
+        await exited;
+        clearTimeout(t);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A keep-alive HTTP client: GET, the body parsed as JSON. One agent per target, `conc` sockets at most. */
+function keepAliveClient(url, conc, headers = {}) {
+  const u = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: conc });
+  const get = (p) =>
+    new Promise((resolve) => {
+      const req = http.get({ host: u.hostname, port: u.port, path: p, agent, headers, timeout: 30000 }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          let body;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode, body });
+        });
+        res.on("error", () => resolve({ status: 0 }));
+      });
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", () => resolve({ status: 0 }));
+    });
+  return { get, close: () => agent.destroy() };
+}
+
+/** CPU time (user + system) of another process so far, in µs, from /proc (Linux); NaN elsewhere. */
+function processCpuUs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Runs the case: `io` brings the benchmark's printing and load helpers, `sim` the simulator (a child process),
+ * `ids` Flatpeak device ids, `token` a bearer token for the raw client. Returns the per-concurrency ratios.
+ */
+async function runHttpIn(io, { sim, ids, token, device, cfg, concs, profileDir, only }) {
+  const { say, table, target, closedLoop, median, summarize, f0, f2 } = io;
+  const nr = await startNodeRedProcess({ sim, device, profileDir });
+  const results = {};
+  try {
+    const base = `http://127.0.0.1:${nr.port}`;
+    await waitServing(nr, base, ids[0]);
+    const id = (i) => ids[i % ids.length];
+    const check = (i) => (r) => r.status === 200 && r.body && r.body.id === id(i);
+    for (const conc of concs) {
+      const toNodeRed = keepAliveClient(base, conc);
+      const toCloud = keepAliveClient(sim.url, conc, { Authorization: `Bearer ${token}`, Accept: "application/json" });
+      const clients = [
+        { key: "node", label: "node: http in → get device → http response", send: (i) => toNodeRed.get(`/node/${id(i)}`).then(check(i)) },
+        { key: "core", label: "core: … → function + http request → …", send: (i) => toNodeRed.get(`/core/${id(i)}`).then(check(i)) },
+        { key: "fn", label: "fn: … → function answering at once → …", send: (i) => toNodeRed.get(`/fn/${id(i)}`).then(check(i)) },
+        { key: "raw", label: "raw: keep-alive GET to the cloud", send: (i) => toCloud.get(`/devices/${id(i)}`).then(check(i)) },
+      ].filter((c) => !only || only.includes(c.key));
+      const { rounds, per } = cfg[conc];
+      const pooled = {};
+      for (const c of clients) {
+        await closedLoop(c.send, Math.min(cfg.warm, per), conc);
+        pooled[c.key] = { lat: [], rps: [], elapsed: 0, cpuUs: 0, redUs: 0, simUs: 0, errors: 0 };
+      }
+      for (let round = 0; round < rounds; round++) {
+        for (const c of clients.map((_, k) => clients[(k + round) % clients.length])) {
+          const red0 = processCpuUs(nr.pid);
+          const sim0 = processCpuUs(sim.child.pid);
+          const r = await closedLoop(c.send, per, conc);
+          const p = pooled[c.key];
+          for (const v of r.lat) p.lat.push(v);
+          p.rps.push((per / r.elapsed) * 1000);
+          p.elapsed += r.elapsed;
+          p.cpuUs += r.cpuUs;
+          p.redUs += processCpuUs(nr.pid) - red0;
+          p.simUs += processCpuUs(sim.child.pid) - sim0;
+          p.errors += r.errors;
+        }
+      }
+      toNodeRed.close();
+      toCloud.close();
+      const s = {};
+      for (const c of clients) s[c.key] = { ...summarize(pooled[c.key]), rps: median(pooled[c.key].rps), red: pooled[c.key].redUs / pooled[c.key].lat.length, sim: pooled[c.key].simUs / pooled[c.key].lat.length };
+      say("");
+      say(`### http in → get device (Flatpeak), concurrency ${conc}, latency 0 ms: ${rounds} rounds of ${f0(per)} requests each, warm-up excluded`);
+      table(
+        ["flow / client", "req/s", "median ms", "p99 ms", "Node-RED CPU µs/req", "cloud CPU µs/req", "client CPU µs/req", "errors"],
+        clients.map((c) => [c.label, f0(s[c.key].rps), f2(s[c.key].median), f2(s[c.key].p99), f0(s[c.key].red), f0(s[c.key].sim), f0(s[c.key].cpu), s[c.key].errors]),
+      );
+      const errs = clients.reduce((sum, c) => sum + s[c.key].errors, 0);
+      if (errs > 0) say(`WARNING: ${errs} requests failed`);
+      if (!pooled.node || !pooled.core || !pooled.fn || !pooled.raw) continue;
+      const perRound = (f) => pooled.node.rps.map((_, k) => f(k));
+      const vsCore = perRound((k) => pooled.node.rps[k] / pooled.core.rps[k]);
+      const vsIdeal = perRound((k) => pooled.node.rps[k] * (1 / pooled.fn.rps[k] + 1 / pooled.raw.rps[k]));
+      const spread = (v) => `${f2(Math.min(...v))}–${f2(Math.max(...v))}`;
+      const idealGoal = conc === 1 ? 0.95 : 0.9;
+      const tag = `http in c${conc}`;
+      const core = median(vsCore);
+      const ideal = median(vsIdeal);
+      say(
+        `node/ideal ${f2(ideal)} (rounds ${spread(vsIdeal)}; goal ≥ ${f2(idealGoal)}: ${target(`${tag}: node/ideal throughput`, f2(ideal), `≥ ${f2(idealGoal)}`, ideal >= idealGoal)}), ` +
+          `node/core ${f2(core)} (rounds ${spread(vsCore)}` +
+          (conc === 32 ? `; goal ≥ 1.50: ${target(`${tag}: node/core throughput`, f2(core), "≥ 1.50", core >= 1.5)})` : ")"),
+      );
+      say(`ideal: per round, 1 / (1/fn + 1/raw) req/s, i.e. one Node-RED round trip plus one raw request; median ${f0(median(perRound((k) => 1 / (1 / pooled.fn.rps[k] + 1 / pooled.raw.rps[k]))))} req/s`);
+      results[conc] = { core, ideal, vsCore, vsIdeal };
+    }
+  } catch (err) {
+    if (!nr.alive()) throw new Error(`${err.message}\nNode-RED's log:\n${nr.log().slice(-3000)}`, { cause: err });
+    throw err;
+  } finally {
+    await nr.stop();
+  }
+  return results;
+}
+
+/** Until each flow answers with the device asked for (the core flow logs in at start), at most 60 s. */
+async function waitServing(nr, base, id) {
+  const client = keepAliveClient(base, 1);
+  try {
+    const until = Date.now() + 60000;
+    for (const key of ["fn", "node", "core"]) {
+      for (;;) {
+        if (!nr.alive()) throw new Error(`Node-RED exited:\n${nr.log().slice(-3000)}`);
+        const r = await client.get(`/${key}/${id}`);
+        if (r.status === 200 && r.body && r.body.id === id) break;
+        if (Date.now() > until) throw new Error(`the ${key} flow did not answer GET /${key}/${id} within 60 s (last: HTTP ${r.status})\n${nr.log().slice(-3000)}`);
+        await sleep(200);
+      }
+    }
+  } finally {
+    client.close();
+  }
+}
+
+module.exports = { runHttpIn };

@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default defineConfig(
-  globalIgnores(["dist/**", "build/**", "coverage/**", "e2e-out/**", ".node-red/**", ".scratch/**", "node_modules/**"]),
+  globalIgnores(["nodes/**/*.js", "nodes/icons/**", "build/**", "coverage/**", "e2e-out/**", ".node-red/**", ".scratch/**", "node_modules/**"]),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -18,8 +18,8 @@
  *     errorText(node, xhr, notDeployedKey)             the text for a failed admin request
  * }
  *
- * Every text goes through node._(), so it comes from the node's own catalog, into which the build merges
- * the shared keys of locales/<lang>/common.json ("devicecloud.…").
+ * Every text goes through node._(). The texts all nodes share ("devicecloud.…") live once, in the account
+ * node's catalogue (nodes/locales/<lang>/devicecloud-account.json), so tr() names that catalogue for them.
  */
 (function (window, $) {
     "use strict";
@@ -31,7 +31,12 @@
     var ACCOUNT_TYPE = "devicecloud-account";
     var STYLE_ID = "devicecloud-editor-style";
 
+    var SHARED_CATALOGUE = "@devicecloud/node-red-devicecloud/" + ACCOUNT_TYPE;
+
     function tr(node, key, params) {
+        if (key.indexOf("devicecloud.") === 0) {
+            key = SHARED_CATALOGUE + ":" + key;
+        }
         if (node && typeof node._ === "function") {
             return node._(key, params);
         }

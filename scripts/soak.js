@@ -12,7 +12,7 @@
  *   npm run soak -- --rate=300 --every=60     messages per second (at most), seconds between reports
  *   SOAK_MINUTES, SOAK_MESSAGES, SOAK_RATE, SOAK_EVERY, SOAK_SEED work too.
  *
- * Needs dist/ (npm run soak builds it) and node --expose-gc (npm run soak passes it). Exit code 1 when a message
+ * Needs nodes/ built (npm run soak builds it) and node --expose-gc (npm run soak passes it). Exit code 1 when a message
  * was lost or ended twice, or a promise rejection went unhandled.
  */
 const { spawn } = require("child_process");
@@ -20,7 +20,7 @@ const http = require("http");
 const path = require("path");
 
 const ROOT = path.join(__dirname, "..");
-const DIST = path.join(ROOT, "dist");
+const BUILT = path.join(ROOT, "nodes");
 
 // ---- options ----------------------------------------------------------------------------------------------------
 
@@ -60,7 +60,7 @@ const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
 
 function startSimulator() {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(DIST, "simulator", "cli.js"), "--port", "0", "--json", "--blynk-devices", "600", "--seed", String(SEED)], {
+    const child = spawn(process.execPath, [path.join(BUILT, "simulator", "cli.js"), "--port", "0", "--json", "--blynk-devices", "600", "--seed", String(SEED)], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -111,7 +111,7 @@ async function main() {
   const helper = require("node-red-node-test-helper");
   helper.init(require.resolve("node-red"));
   const types = ["list-devices", "get-device", "device-status", "trigger-event", "update-metafield", "list-sites"].map((t) => `devicecloud-${t}`);
-  const ours = ["devicecloud-account", ...types].map((t) => require(path.join(DIST, "nodes", `${t}.js`)));
+  const ours = ["devicecloud-account", ...types].map((t) => require(path.join(BUILT, `${t}.js`)));
   const catchNode = require("@node-red/nodes/core/common/25-catch.js");
 
   const sim = await startSimulator();
@@ -119,7 +119,7 @@ async function main() {
   process.on("unhandledRejection", (r) => unhandled.push(r));
 
   // Devices to use: listed once with a plain client.
-  const api = require(path.join(DIST, "api"));
+  const api = require(path.join(BUILT, "api"));
   const client = (p) => api.createClient({ provider: p, baseUrl: sim.url, ...sim.credentials[p] });
   const ids = {};
   const fc = client("flatpeak");

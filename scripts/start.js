@@ -8,7 +8,7 @@
  *
  *   npm start                   port 1880, or $PORT
  *   npm start -- --reset        deploy the examples again, even over flows you changed in the editor
- *   npm start -- --no-build     skip `npm run build` (dist/ is already built)
+ *   npm start -- --no-build     skip `npm run build` (nodes/ is already built)
  *
  * The flows file is rewritten with the examples on each start unless you deployed changes in the editor since
  * the last start (then your flows are kept; --reset brings the examples back).
@@ -142,7 +142,7 @@ async function main() {
   if (!fs.existsSync(pkgFile)) {
     fs.writeFileSync(pkgFile, JSON.stringify({ name: "node-red-devicecloud-demo", description: "Node-RED user directory of `npm start`", version: "0.0.0", private: true }, null, 2) + "\n");
   }
-  // A symlink install: the user directory sees the package as the build left it in dist/.
+  // A symlink install: the user directory sees the package as the build left it in nodes/.
   npm(["install", "--prefix", USER_DIR, "--no-audit", "--no-fund", "--no-package-lock", ROOT], `installed ${kit.MODULE} into .node-red`);
   writeFlows();
   for (const n of JSON.parse(fs.readFileSync(FLOWS_FILE, "utf8"))) if (n.type === "tab") tabNames.set(n.id, n.label);

@@ -102,15 +102,15 @@ function checkPackContents(files, baseDir = root, report = check) {
     /^README\.md$/,
     /^LICENSE$/,
     /^CHANGELOG\.md$/,
-    /^dist\/.+\.js$/,
-    /^dist\/nodes\/[^/]+\.html$/,
-    /^dist\/nodes\/locales\/[^/]+\/[^/]+\.(json|html)$/,
-    /^dist\/nodes\/icons\/[^/]+\.svg$/,
+    /^nodes\/.+\.js$/,
+    /^nodes\/[^/]+\.html$/,
+    /^nodes\/locales\/[^/]+\/[^/]+\.(json|html)$/,
+    /^nodes\/icons\/[^/]+\.svg$/,
     /^resources\/[^/]+\.(js|css|svg|png)$/,
     /^examples\/[^/]+\.json$/,
   ];
   const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
-  report(stray.length === 0, "npm pack ships only dist js/html, locales, icons, resources, examples, README, LICENSE, CHANGELOG", stray.length ? `also: ${stray.slice(0, 20).join(", ")}` : `${files.length} files`);
+  report(stray.length === 0, "npm pack ships only nodes/ js/html, locales, icons, resources, examples, README, LICENSE, CHANGELOG", stray.length ? `also: ${stray.slice(0, 20).join(", ")}` : `${files.length} files`);
 
   const have = new Set(files);
   const pkg = JSON.parse(fs.readFileSync(path.join(baseDir, "package.json"), "utf8"));

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * Runs the simulator alone: `node dist/simulator/cli.js [options]`. Prints the URL and the demo credentials
+ * Runs the simulator alone: `node nodes/simulator/cli.js [options]`. Prints the URL and the demo credentials
  * (it is a test tool) and stops cleanly on SIGINT/SIGTERM. `--help` lists the options.
  */
 import { startSimulator, type RateLimitSpec, type Simulator, type SimulatorOptions } from "./index";
 
-export const USAGE = `Usage: node dist/simulator/cli.js [options]
+export const USAGE = `Usage: node nodes/simulator/cli.js [options]
 
   --port N                     port to listen on (default 8787; 0 = any free port)
   --host H                     address to listen on (default 127.0.0.1)

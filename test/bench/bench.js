@@ -6,12 +6,12 @@
  *
  *   npm run bench                    builds (npm run build), then the full run (about 3 minutes on 2 cores)
  *   npm run bench -- --quick         a short run: fewer messages, one listing per case (about a minute)
- *   node --expose-gc test/bench/bench.js [--quick]   without the build (dist/ must be built: it says so if not)
+ *   node --expose-gc test/bench/bench.js [--quick]   without the build (nodes/ must be built: it says so if not)
  *   node --cpu-prof test/bench/bench.js --only=a [--conc=1]   profiling aid: get device through one client only
  *                                                              (a = our node, b = core flow, c = raw axios)
  *
  * What runs where:
- *  - the simulator of both clouds (dist/simulator) in a child process, so that the "cloud" does not share an
+ *  - the simulator of both clouds (nodes/simulator) in a child process, so that the "cloud" does not share an
  *    event loop with the clients being measured; its latency and statistics go through its control API
  *    (/_simulator/latency, /_simulator/stats). Fleet: 10,000 Flatpeak devices, and 142,535 Blynk devices with
  *    seed 1, which puts exactly 100,000 in the account's organization (the rest are in sub-organizations, which
@@ -20,7 +20,7 @@
  *    requests in the simulator's fixed window.
  *  - in this process: a real Node-RED runtime (require("node-red"), RED.init/RED.start, a temporary user
  *    directory with flows.json and plain flows_cred.json, the package loaded from the project directory through
- *    `nodesDir`, i.e. the built dist/ as package.json names it), and a raw axios client on a keep-alive agent.
+ *    `nodesDir`, i.e. the built nodes/ as package.json names it), and a raw axios client on a keep-alive agent.
  *
  * Measured, at a simulator latency of 0 ms and again at 20 ms per request:
  *  - get device (Flatpeak: Blynk's 10,000 requests per minute would cap the runs), closed loop at concurrency 1
@@ -62,7 +62,7 @@ const argv = process.argv.slice(2);
 // The simulator, in a child process
 
 function simulatorChild() {
-  const { startSimulator } = require(path.join(ROOT, "dist", "simulator"));
+  const { startSimulator } = require(path.join(ROOT, "nodes", "simulator"));
   const opts = JSON.parse(argv[argv.indexOf("--sim-child") + 1]);
   startSimulator({ host: "127.0.0.1", port: 0, seed: 1, ...opts }).then(
     (sim) => {
@@ -286,7 +286,7 @@ async function startNodeRed(sim, userDir) {
   await RED.start();
   const need = ["a-get", "b-fn", "l-bl", "g-bl-end"];
   for (let i = 0; i < 200 && need.some((id) => !RED.nodes.getNode(id)); i++) await sleep(50);
-  for (const id of need) if (!RED.nodes.getNode(id)) throw new Error(`Node-RED did not start node ${id}: is dist/ built?`);
+  for (const id of need) if (!RED.nodes.getNode(id)) throw new Error(`Node-RED did not start node ${id}: is nodes/ built?`);
   // The core flow's token, fetched by its own inject → http request at start.
   const store = RED.nodes.getNode("b-login-store");
   for (let i = 0; i < 200 && !store.context().flow.get("fpToken"); i++) await sleep(50);
@@ -382,8 +382,8 @@ function memorySampler() {
 
 async function main() {
   const quick = argv.includes("--quick");
-  if (!fs.existsSync(path.join(ROOT, "dist", "nodes", "devicecloud-get-device.js")) || !fs.existsSync(path.join(ROOT, "dist", "simulator", "index.js"))) {
-    process.stderr.write("[bench] dist/ is not built: run `npm run bench` (it builds first) or `npm run build`.\n");
+  if (!fs.existsSync(path.join(ROOT, "nodes", "devicecloud-get-device.js")) || !fs.existsSync(path.join(ROOT, "nodes", "simulator", "index.js"))) {
+    process.stderr.write("[bench] nodes/ is not built: run `npm run bench` (it builds first) or `npm run build`.\n");
     return 1;
   }
   const CFG = quick

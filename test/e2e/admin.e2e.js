@@ -81,7 +81,7 @@ async function main() {
     }))) return;
 
     // A simulator of both clouds with accounts whose secrets only this test knows.
-    const { startSimulator } = require(path.join(pkgDir, "dist", "simulator"));
+    const { startSimulator } = require(path.join(pkgDir, "nodes", "simulator"));
     sim = await startSimulator({ host: "127.0.0.1", port: 0 });
     sim.addAccount("flatpeak", FLATPEAK_CLIENT, SECRETS.flatpeak);
     sim.addAccount("blynk", BLYNK_CLIENT, SECRETS.blynk);

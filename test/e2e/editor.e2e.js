@@ -376,7 +376,7 @@ async function main() {
     let pkgDir;
     const built = await test("the package builds from the working tree (temp copy)", async () => {
       pkgDir = h.buildPackage(tmp);
-      for (const t of TYPES) assert.ok(fs.existsSync(path.join(pkgDir, "dist", "nodes", `${t}.html`)), `${t}.html built`);
+      for (const t of TYPES) assert.ok(fs.existsSync(path.join(pkgDir, "nodes", `${t}.html`)), `${t}.html built`);
       return path.relative(tmp, pkgDir);
     });
     if (!built) return;
@@ -384,7 +384,7 @@ async function main() {
     await test("en-US and de catalogs have the same keys, and both have help for every node", async () => {
       const keys = (obj, prefix = "") =>
         Object.entries(obj).flatMap(([k, v]) => (v && typeof v === "object" ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
-      const dir = path.join(pkgDir, "dist", "nodes", "locales");
+      const dir = path.join(pkgDir, "nodes", "locales");
       let count = 0;
       for (const f of fs.readdirSync(path.join(dir, "en-US"))) {
         const de = path.join(dir, "de", f);

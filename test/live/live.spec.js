@@ -1,7 +1,7 @@
 "use strict";
 /* global describe, it, before, after */
 /**
- * Opt-in checks of the compiled clients (dist/api) against the REAL clouds: `npm run test:live` (not part of
+ * Opt-in checks of the compiled clients (nodes/api) against the REAL clouds: `npm run test:live` (not part of
  * `npm test`). Read-only: each suite logs in, reads one page of devices, one device, its status, and (Flatpeak)
  * one page of sites. Nothing is created, changed or deleted, and no event is triggered.
  *
@@ -19,7 +19,7 @@
 const assert = require("assert/strict");
 const path = require("path");
 
-const api = require(path.join(__dirname, "..", "..", "dist", "api"));
+const api = require(path.join(__dirname, "..", "..", "nodes", "api"));
 
 function missing(names) {
   return names.filter((n) => !process.env[n] || !process.env[n].trim());

@@ -337,7 +337,7 @@ describe("the nodes in a Node-RED runtime, against the simulator", function () {
     helper.getNode("n1").receive({ deviceId: fp()[0].id });
     await got;
     await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(seen.map((s) => s.text), ["devicecloud.status.requesting", "devicecloud.status.ok"]);
+    assert.deepEqual(seen.map((s) => s.text), ["@devicecloud/node-red-devicecloud/devicecloud-account:devicecloud.status.requesting", "@devicecloud/node-red-devicecloud/devicecloud-account:devicecloud.status.ok"]);
   });
 
   it("sends nothing after close: in-flight requests are cancelled", async () => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { helper, loadFlow, nextMessages } from "../support/nodes";
 
 // The same module instance the compiled nodes use.
-const host = require(path.join(__dirname, "..", "..", "..", "dist", "nodes", "simulator-host.js"));
+const host = require(path.join(__dirname, "..", "..", "..", "nodes", "runtime", "simulator-host.js"));
 
 describe("accounts with simulate on", function () {
   beforeEach((done) => {

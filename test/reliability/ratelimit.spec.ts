@@ -10,8 +10,8 @@ import { account, helper, loadFlow, nextMessages, statuses } from "../support/no
 import { sleep, startHelper, stopHelper } from "./helpers";
 
 const WINDOW_MS = 2000;
-const WAITING = { fill: "yellow", shape: "ring", text: "devicecloud.status.waiting" };
-const OK = { fill: "green", shape: "dot", text: "devicecloud.status.ok" };
+const WAITING = { fill: "yellow", shape: "ring", text: "@devicecloud/node-red-devicecloud/devicecloud-account:devicecloud.status.waiting" };
+const OK = { fill: "green", shape: "dot", text: "@devicecloud/node-red-devicecloud/devicecloud-account:devicecloud.status.ok" };
 
 describe("reliability: rate limits at node level", function () {
   this.timeout(60_000);

@@ -10,7 +10,7 @@ import { account, helper, loadFlow } from "../support/nodes";
 import { FLOW_TYPES, activeResources, grown, prng, recordCalls, seedFor, sleep, startHelper, stopHelper, trackResources, trapUnhandled, waitFor, type Call } from "./helpers";
 
 // The same module instance the compiled nodes use (the built-in simulator of accounts with simulate on).
-const host = require(path.join(__dirname, "..", "..", "..", "dist", "nodes", "simulator-host.js"));
+const host = require(path.join(__dirname, "..", "..", "..", "nodes", "runtime", "simulator-host.js"));
 
 describe("reliability: redeploy and close with requests in flight", function () {
   this.timeout(60_000);

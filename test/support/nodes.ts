@@ -1,4 +1,4 @@
-/** Loading our nodes (the compiled dist/, as shipped) into a real Node-RED runtime with the test helper. */
+/** Loading our nodes (the compiled nodes/, as shipped) into a real Node-RED runtime with the test helper. */
 import path from "node:path";
 import helper from "node-red-node-test-helper";
 import type { Simulator } from "../../src/simulator";
@@ -7,8 +7,8 @@ import { SECRETS } from "./sim";
 helper.init(require.resolve("node-red"));
 export { helper };
 
-const dist = path.join(__dirname, "..", "..", "..", "dist", "nodes");
-const load = (name: string) => require(path.join(dist, `${name}.js`));
+const built = path.join(__dirname, "..", "..", "..", "nodes");
+const load = (name: string) => require(path.join(built, `${name}.js`));
 
 export const NODE_TYPES = [
   "devicecloud-account",

@@ -1,8 +1,8 @@
 /** `devicecloud-device-status`: online or not (Blynk: live connection; Flatpeak: derived from last_seen). */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput } from "../api/errors";
-import { setupFlowNode } from "./pipeline";
-import type { FlowNodeDef } from "./types";
+import { invalidInput } from "./api/errors";
+import { setupFlowNode } from "./runtime/pipeline";
+import type { FlowNodeDef } from "./runtime/types";
 
 export = function (RED: NodeAPI): void {
   function DeviceStatus(this: Node, def: FlowNodeDef): void {

@@ -5,13 +5,13 @@
  * rate limit allows (src/api/watch.ts). Errors go to node.error(err, msg), so a Catch node receives them.
  */
 import type { Node, NodeAPI } from "node-red";
-import { OPERATION_NAMES, PROVIDER_NAMES } from "../api/base";
-import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
-import { describe } from "../api/flatpeak";
-import type { CallOptions } from "../api/types";
-import { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult, type WatchKind } from "../api/watch";
-import { evaluateProperty, isBlank, supportsOp, toDeviceCloudError, type Msg } from "./pipeline";
-import { rateWindowSetting, type AccountNode, type FlowNodeDef } from "./types";
+import { OPERATION_NAMES, PROVIDER_NAMES } from "./api/base";
+import { DeviceCloudError, invalidInput, isCancelled } from "./api/errors";
+import { describe } from "./api/flatpeak";
+import type { CallOptions } from "./api/types";
+import { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult, type WatchKind } from "./api/watch";
+import { evaluateProperty, isBlank, supportsOp, toDeviceCloudError, type Msg } from "./runtime/pipeline";
+import { rateWindowSetting, shared, type AccountNode, type FlowNodeDef } from "./runtime/types";
 
 /** Seconds; a runtime setting (settings.js `devicecloudWatchMinInterval`) may lower it, e.g. for tests. */
 const DEFAULT_MIN_INTERVAL = 10;
@@ -59,7 +59,7 @@ export = function (RED: NodeAPI): void {
       configError = toDeviceCloudError(err);
     }
     if (configError) {
-      show({ fill: "red", shape: "ring", text: configError.code === "UNSUPPORTED" ? "devicecloud.status.unsupported" : configError.code });
+      show({ fill: "red", shape: "ring", text: configError.code === "UNSUPPORTED" ? shared("status.unsupported") : configError.code });
     }
 
     const schedule = (ms: number) => {
@@ -95,7 +95,7 @@ export = function (RED: NodeAPI): void {
         onWait: (w) => {
           if (w === waiting) return;
           waiting = w;
-          if (w) show({ fill: "yellow", shape: "ring", text: "devicecloud.status.waiting" });
+          if (w) show({ fill: "yellow", shape: "ring", text: shared("status.waiting") });
         },
       };
       try {

@@ -32,3 +32,14 @@ export function rateWindowSetting(settings: unknown): number | undefined {
   const v = Number((settings as Record<string, unknown> | undefined)?.devicecloudAccountRateWindow);
   return Number.isFinite(v) && v > 0 ? v : undefined;
 }
+
+/**
+ * The texts every node shares (status, picker, common labels) live once, in the account node's catalogue
+ * (nodes/locales/<lang>/devicecloud-account.json, key "devicecloud"); the other nodes name that catalogue.
+ */
+export const SHARED_CATALOGUE = "@devicecloud/node-red-devicecloud/devicecloud-account";
+
+/** The full i18n key of a shared text, e.g. shared("status.ok"). */
+export function shared(key: string): string {
+  return `${SHARED_CATALOGUE}:devicecloud.${key}`;
+}

@@ -1,8 +1,8 @@
 /** `devicecloud-list-sites` (Flatpeak): every site of the account, with the reference_id filter. */
 import type { Node, NodeAPI } from "node-red";
-import { listSettings, sendListing } from "./list-output";
-import { setupFlowNode } from "./pipeline";
-import type { FlowNodeDef } from "./types";
+import { listSettings, sendListing } from "./runtime/list-output";
+import { setupFlowNode } from "./runtime/pipeline";
+import type { FlowNodeDef } from "./runtime/types";
 
 export = function (RED: NodeAPI): void {
   function ListSites(this: Node, def: FlowNodeDef): void {

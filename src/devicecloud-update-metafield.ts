@@ -1,9 +1,9 @@
 /** `devicecloud-update-metafield` (Blynk): sets one metafield of a device. */
 import type { Node, NodeAPI } from "node-red";
-import { wholeNumber } from "../api/blynk";
-import { invalidInput } from "../api/errors";
-import { isBlank, setupFlowNode } from "./pipeline";
-import type { FlowNodeDef } from "./types";
+import { wholeNumber } from "./api/blynk";
+import { invalidInput } from "./api/errors";
+import { isBlank, setupFlowNode } from "./runtime/pipeline";
+import type { FlowNodeDef } from "./runtime/types";
 
 /** Blynk takes requests up to 2 MB; a metafield value is far smaller than that. */
 const MAX_VALUE_JSON = 65_536;

@@ -1,8 +1,8 @@
 /** `devicecloud-get-device`: one device; Blynk's device token is removed unless includeToken is on. */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput } from "../api/errors";
-import { setupFlowNode } from "./pipeline";
-import type { FlowNodeDef } from "./types";
+import { invalidInput } from "./api/errors";
+import { setupFlowNode } from "./runtime/pipeline";
+import type { FlowNodeDef } from "./runtime/types";
 
 export = function (RED: NodeAPI): void {
   function GetDevice(this: Node, def: FlowNodeDef): void {

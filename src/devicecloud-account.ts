@@ -3,9 +3,9 @@
  * queue, rate limit) that every flow node naming it shares, created here and closed in `close`.
  */
 import type { NodeAPI } from "node-red";
-import { accountOptions, openClient } from "./account-client";
-import { registerAdminRoutes } from "./admin";
-import { rateWindowSetting, type AccountCredentials, type AccountDef, type AccountNode } from "./types";
+import { accountOptions, openClient } from "./runtime/account-client";
+import { registerAdminRoutes } from "./runtime/admin";
+import { rateWindowSetting, type AccountCredentials, type AccountDef, type AccountNode } from "./runtime/types";
 
 export = function (RED: NodeAPI): void {
   function DeviceCloudAccount(this: AccountNode, def: AccountDef): void {

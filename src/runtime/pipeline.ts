@@ -10,7 +10,7 @@ import { unsupported } from "../api/base";
 import { BLYNK_OPERATIONS } from "../api/blynk";
 import { FLATPEAK_OPERATIONS } from "../api/flatpeak";
 import type { CallOptions, Operation } from "../api/types";
-import type { AccountNode, FlowNodeDef } from "./types";
+import { shared, type AccountNode, type FlowNodeDef } from "./types";
 
 /** A message as it flows: any properties. */
 export type Msg = NodeMessageInFlow & Record<string, unknown>;
@@ -53,16 +53,16 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
     node.status(s);
   };
   const refresh = () => {
-    if (waiting > 0) show({ fill: "yellow", shape: "ring", text: "devicecloud.status.waiting" });
-    else if (active > 0) show({ fill: "blue", shape: "dot", text: "devicecloud.status.requesting" });
+    if (waiting > 0) show({ fill: "yellow", shape: "ring", text: shared("status.waiting") });
+    else if (active > 0) show({ fill: "blue", shape: "dot", text: shared("status.requesting") });
     else if (lastError) show({ fill: "red", shape: "ring", text: lastError });
-    else show({ fill: "green", shape: "dot", text: "devicecloud.status.ok" });
+    else show({ fill: "green", shape: "dot", text: shared("status.ok") });
   };
 
   if (!account || typeof account.client !== "function") {
-    show({ fill: "red", shape: "ring", text: "devicecloud.status.noAccount" });
+    show({ fill: "red", shape: "ring", text: shared("status.noAccount") });
   } else if (!supportsOp(account.provider, op)) {
-    show({ fill: "red", shape: "ring", text: "devicecloud.status.unsupported" });
+    show({ fill: "red", shape: "ring", text: shared("status.unsupported") });
   }
 
   node.on("input", (msg: NodeMessageInFlow, send: (m: Msg | Msg[]) => void, done: (err?: Error) => void) => {

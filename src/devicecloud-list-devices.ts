@@ -4,12 +4,12 @@
  * 1 to 60 minutes, sub-organizations included on request, and search results sorted.
  */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput } from "../api/errors";
-import * as fleet from "../api/fleet";
-import { describe } from "../api/flatpeak";
-import { listSettings, sendListing } from "./list-output";
-import { isBlank, setupFlowNode, type InputContext } from "./pipeline";
-import type { FlowNodeDef } from "./types";
+import { invalidInput } from "./api/errors";
+import * as fleet from "./api/fleet";
+import { describe } from "./api/flatpeak";
+import { listSettings, sendListing } from "./runtime/list-output";
+import { isBlank, setupFlowNode, type InputContext } from "./runtime/pipeline";
+import type { FlowNodeDef } from "./runtime/types";
 
 export = function (RED: NodeAPI): void {
   function ListDevices(this: Node, def: FlowNodeDef): void {

@@ -4,13 +4,13 @@
  * per entry, with msg.parts.
  */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput } from "../api/errors";
-import * as fleet from "../api/fleet";
-import { describe } from "../api/flatpeak";
-import type { ApiObject, Page } from "../api/types";
-import { sendListing, type OutputMode } from "./list-output";
-import { isBlank, setupFlowNode } from "./pipeline";
-import type { FlowNodeDef } from "./types";
+import { invalidInput } from "./api/errors";
+import * as fleet from "./api/fleet";
+import { describe } from "./api/flatpeak";
+import type { ApiObject, Page } from "./api/types";
+import { sendListing, type OutputMode } from "./runtime/list-output";
+import { isBlank, setupFlowNode } from "./runtime/pipeline";
+import type { FlowNodeDef } from "./runtime/types";
 
 const WHAT = ["timeline", "logs", "tags", "metafields"] as const;
 type What = (typeof WHAT)[number];

@@ -4,11 +4,11 @@
  * only when the node allows destructive actions; otherwise nothing is sent.
  */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput } from "../api/errors";
-import * as fleet from "../api/fleet";
-import { describe } from "../api/flatpeak";
-import { isBlank, setupFlowNode } from "./pipeline";
-import type { FlowNodeDef } from "./types";
+import { invalidInput } from "./api/errors";
+import * as fleet from "./api/fleet";
+import { describe } from "./api/flatpeak";
+import { isBlank, setupFlowNode } from "./runtime/pipeline";
+import type { FlowNodeDef } from "./runtime/types";
 
 const ACTIONS = ["create", "rename", "update", "transferToUser", "transferToOrg", "removeOwner", "clearData", "delete"] as const;
 type Action = (typeof ACTIONS)[number];

@@ -1,9 +1,9 @@
 /** `devicecloud-trigger-event` (Blynk): logs an event of the device's template, with an optional description. */
 import type { Node, NodeAPI } from "node-red";
 import Mustache from "mustache";
-import { invalidInput } from "../api/errors";
-import { isBlank, setupFlowNode } from "./pipeline";
-import type { FlowNodeDef } from "./types";
+import { invalidInput } from "./api/errors";
+import { isBlank, setupFlowNode } from "./runtime/pipeline";
+import type { FlowNodeDef } from "./runtime/types";
 
 const MAX_EVENT_CODE = 50;
 const MAX_DESCRIPTION = 300;

@@ -75,7 +75,9 @@ export = function (RED: NodeAPI): void {
         return;
       }
 
-      const deviceId = await ctx.deviceId();
+      const deviceId = await ctx.deviceId(
+        DESTRUCTIVE.has(action) ? { fromPayload: false, why: `${ACTION_NAMES[action]} cannot be undone, so it acts only on a device named explicitly` } : undefined,
+      );
       switch (action) {
         case "rename":
           msg.payload = await fleet.renameDevice(client, deviceId, await input("deviceName", "name"), call);

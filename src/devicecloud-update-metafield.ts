@@ -22,7 +22,7 @@ export = function (RED: NodeAPI): void {
       const valueType = isBlank(def.valueType) ? "msg" : def.valueType;
       const value = await ctx.evaluate("value", valueProp, valueType);
       checkValue(value);
-      const deviceId = await ctx.deviceId();
+      const deviceId = await ctx.deviceId({ fromPayload: false, why: "it may hold the value to write" });
       await ctx.client.updateMetafield(deviceId, metafieldId, value, ctx.call);
       msg.payload = { deviceId, metafieldId, value, updated: true };
       ctx.send(msg);

@@ -23,13 +23,24 @@ export interface InputContext {
   call: CallOptions;
   /** A TypedInput property of the node (value in def[prop], type in def[typeProp]). */
   evaluate(field: string, value: unknown, type: unknown): Promise<unknown>;
-  /** The device id from the deviceId TypedInput, else msg.payload, else msg.payload.id; checked for the provider. */
-  deviceId(): Promise<string | number>;
+  /**
+   * The device id from the deviceId TypedInput, else msg.payload, else msg.payload.id; checked for the provider.
+   * `fromPayload: false` leaves msg.payload out (the contract's two exceptions): a node whose payload is the value
+   * to write, and an action that cannot be undone, act only on a device named by the property or msg.deviceId.
+   */
+  deviceId(options?: DeviceIdOptions): Promise<string | number>;
   /** A fresh copy of the input message, for nodes that send several. */
   clone(): Msg;
 }
 
 export type Handler = (ctx: InputContext) => Promise<void>;
+
+export interface DeviceIdOptions {
+  /** false: msg.payload is never taken for the device. */
+  fromPayload?: boolean;
+  /** Why msg.payload is not read, for the INVALID_INPUT message ("it holds the value to write"). */
+  why?: string;
+}
 
 interface StatusState {
   fill?: "red" | "green" | "yellow" | "blue" | "grey";
@@ -130,7 +141,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
       client,
       call,
       evaluate,
-      deviceId: () => resolveDeviceId(client, msg, def, evaluate),
+      deviceId: (options) => resolveDeviceId(client, msg, def, evaluate, options),
       clone: () => RED.util.cloneMessage(msg) as Msg,
     };
     await handler(ctx);
@@ -176,17 +187,22 @@ async function resolveDeviceId(
   msg: Msg,
   def: FlowNodeDef,
   evaluate: InputContext["evaluate"],
+  options: DeviceIdOptions = {},
 ): Promise<string | number> {
+  const fromPayload = options.fromPayload !== false;
   const value = def.deviceId === undefined ? "deviceId" : def.deviceId;
   const type = def.deviceIdType === undefined || def.deviceIdType === "" ? "msg" : def.deviceIdType;
   let id: unknown = undefined;
   if (!(isBlank(value) && type !== "str")) {
     id = isBlank(value) ? undefined : await evaluate("deviceId", value, type);
   }
-  if (isBlank(id)) {
+  if (isBlank(id) && fromPayload) {
     const p = msg.payload;
     if (typeof p === "string" || typeof p === "number") id = p;
     else if (p && typeof p === "object" && !Array.isArray(p) && !Buffer.isBuffer(p)) id = (p as Record<string, unknown>).id;
+  }
+  if (isBlank(id) && !fromPayload) {
+    throw invalidInput("deviceId", `no device id: set msg.deviceId or the node's Device id; msg.payload is not read for the device here (${options.why ?? "it is not a device"}). Nothing was sent.`);
   }
   if (isBlank(id)) {
     throw invalidInput(

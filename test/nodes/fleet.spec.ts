@@ -212,6 +212,38 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
       assert.deepEqual(seen[seen.length - 1], { fill: "red", shape: "ring", text: "INVALID_INPUT" });
     });
 
+    it("clears data and deletes only a device named by the property or msg.deviceId, never by msg.payload", async () => {
+      const id = await create("Named Only");
+      const a = account(sim, "blynk");
+      await loadFleetFlow(
+        [
+          a.node,
+          { id: "clear", type: "devicecloud-manage-device", account: "acc", action: "clearData", allowDestructive: true, wires: [["out"]] },
+          { id: "del", type: "devicecloud-manage-device", account: "acc", action: "delete", allowDestructive: true, wires: [["out"]] },
+          { id: "rename", type: "devicecloud-manage-device", account: "acc", action: "rename", deviceName: "Still Named", wires: [["out"]] },
+          ...withCatch(),
+        ],
+        a.creds,
+      );
+      sim.resetStats();
+      let sent = 0;
+      helper.getNode("out").on("input", () => sent++);
+      const caught = nextMessages("caught", 2);
+      helper.getNode("clear").receive({ payload: String(id) });
+      helper.getNode("del").receive({ payload: { id } });
+      for (const m of await caught) {
+        assert.equal(m.error.code, "INVALID_INPUT");
+        assert.match(m.error.message, /^deviceId: no device id: .*msg\.payload is not read for the device .*cannot be undone.*Nothing was sent/);
+      }
+      assert.equal(sent, 0);
+      assert.equal(sim.stats().requests, 0);
+      assert.ok(bl().devices.some((d) => d.id === id));
+      // An action that can be undone still takes the device from msg.payload, as list devices → split sends it.
+      const got = nextMessages("out");
+      helper.getNode("rename").receive({ payload: { id } });
+      assert.equal((await got)[0].payload.name, "Still Named");
+    });
+
     it("clears the data and deletes the device when allowed", async () => {
       const id = await create("Allowed To Go");
       const a = account(sim, "blynk");
@@ -225,7 +257,7 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
         a.creds,
       );
       let got = nextMessages("out");
-      helper.getNode("clear").receive({ payload: String(id) });
+      helper.getNode("clear").receive({ deviceId: String(id) });
       assert.deepEqual((await got)[0].payload, { deviceId: id, action: "clearData", done: true });
       got = nextMessages("out");
       helper.getNode("del").receive({});

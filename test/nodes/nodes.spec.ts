@@ -230,6 +230,9 @@ describe("the nodes in a Node-RED runtime, against the simulator", function () {
       { name: "a description over 300", provider: "blynk", node: { type: "devicecloud-trigger-event" }, msg: { deviceId: 1, eventCode: "a", description: "d".repeat(301) }, code: "INVALID_INPUT", field: /^description: / },
       { name: "no metafield id", provider: "blynk", node: { type: "devicecloud-update-metafield" }, msg: { deviceId: 1, payload: 5 }, code: "INVALID_INPUT", field: /^metafieldId: / },
       { name: "no value", provider: "blynk", node: { type: "devicecloud-update-metafield" }, msg: { deviceId: 1, metafieldId: 2 }, code: "INVALID_INPUT", field: /^value: / },
+      // The contract's first exception: the value in msg.payload is never taken for the device.
+      { name: "update metafield with a value but no device", provider: "blynk", node: { type: "devicecloud-update-metafield", metafieldId: "2", metafieldIdType: "num" }, msg: { payload: 7 }, code: "INVALID_INPUT", field: /^deviceId: .*msg\.payload is not read for the device/ },
+      { name: "update metafield with an object value but no device", provider: "blynk", node: { type: "devicecloud-update-metafield", metafieldId: "2", metafieldIdType: "num" }, msg: { payload: { id: 1 } }, code: "INVALID_INPUT", field: /^deviceId: / },
       { name: "a bad max", provider: "blynk", node: { type: "devicecloud-list-devices", max: -1 }, msg: {}, code: "INVALID_INPUT", field: /^max: / },
       { name: "list sites on Blynk", provider: "blynk", node: { type: "devicecloud-list-sites" }, msg: {}, code: "UNSUPPORTED" },
       { name: "trigger event on Flatpeak", provider: "flatpeak", node: { type: "devicecloud-trigger-event" }, msg: { deviceId: "dev_1", eventCode: "x" }, code: "UNSUPPORTED" },

@@ -45,8 +45,8 @@
  *    http response` in a Node-RED of its own process, driven by a keep-alive HTTP client, in rotated rounds with
  *    the core http request flow, Node-RED's own round trip (a function node answering at once) and raw keep-alive
  *    requests to the simulator; node/core and node/ideal (ideal: one round trip plus one raw request).
- *    node test/bench/bench.js --only=httpin [--conc=32] [--profile]   this case alone; --profile runs that
- *    Node-RED with --cpu-prof and writes its profile to .scratch/profiles/
+ *    node test/bench/bench.js --only=httpin [--conc=32] [--clients=node,fn] [--profile]   this case alone (some of
+ *    its clients: node, core, fn, raw); --profile runs that Node-RED with --cpu-prof, into .scratch/profiles/
  */
 const { fork, execFileSync } = require("child_process");
 const fs = require("fs");
@@ -453,7 +453,9 @@ async function main() {
       say("## http in: get device the way a flow serves it (Node-RED in its own process, simulator latency 0 ms)");
       const device = (await rawFp.get(`/devices/${encodeURIComponent(fpIds[0])}`)).data;
       const io = { say, table, target, closedLoop, median, summarize, f0, f2 };
-      await runHttpIn(io, { sim, ids: fpIds, token: fpToken, device, cfg: CFG.httpin, concs, profileDir, only: undefined });
+      const clientsArg = argv.find((a) => a.startsWith("--clients="));
+      const only = clientsArg ? clientsArg.slice("--clients=".length).split(",") : undefined;
+      await runHttpIn(io, { sim, ids: fpIds, token: fpToken, device, cfg: CFG.httpin, concs, profileDir, only });
       if (profileDir) say(`Node-RED's CPU profile: ${profileDir} (the newest .cpuprofile)`);
     };
 

@@ -5,7 +5,7 @@
 import type { NodeAPI } from "node-red";
 import { accountOptions, openClient } from "./runtime/account-client";
 import { registerAdminRoutes } from "./runtime/admin";
-import { rateWindowSetting, type AccountCredentials, type AccountDef, type AccountNode } from "./runtime/types";
+import { type AccountCredentials, type AccountDef, type AccountNode } from "./runtime/types";
 
 export = function (RED: NodeAPI): void {
   function DeviceCloudAccount(this: AccountNode, def: AccountDef): void {
@@ -14,8 +14,7 @@ export = function (RED: NodeAPI): void {
     const { provider, simulate } = accountOptions(def);
     node.provider = provider;
     node.simulate = simulate;
-    const rateWindowMs = rateWindowSetting(RED.settings);
-    const opened = openClient(def, node.credentials ?? {}, { rateWindowMs });
+    const opened = openClient(def, node.credentials ?? {});
     // Kept for every later request; a misconfigured account fails each message with the same clear error.
     opened.catch(() => undefined);
     node.client = () => opened.then((o) => o.client);
@@ -30,9 +29,6 @@ export = function (RED: NodeAPI): void {
 
   RED.nodes.registerType<AccountNode, AccountDef, object, AccountCredentials>("devicecloud-account", DeviceCloudAccount, {
     credentials: { clientId: { type: "text" }, clientSecret: { type: "password" } },
-    settings: {
-      devicecloudAccountRateWindow: { value: 60_000, exportable: false },
-    },
   });
   registerAdminRoutes(RED);
 };

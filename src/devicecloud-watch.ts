@@ -5,13 +5,13 @@
  * rate limit allows (src/api/watch.ts). Errors go to node.error(err, msg), so a Catch node receives them.
  */
 import type { Node, NodeAPI } from "node-red";
-import { OPERATION_NAMES, PROVIDER_NAMES } from "./api/base";
+import { DEFAULTS, OPERATION_NAMES, PROVIDER_NAMES } from "./api/base";
 import { DeviceCloudError, invalidInput, isCancelled } from "./api/errors";
 import { describe } from "./api/flatpeak";
 import type { CallOptions } from "./api/types";
 import { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult, type WatchKind } from "./api/watch";
 import { evaluateProperty, isBlank, supportsOp, toDeviceCloudError, type Msg } from "./runtime/pipeline";
-import { rateWindowSetting, shared, type AccountNode, type FlowNodeDef } from "./runtime/types";
+import { shared, type AccountNode, type FlowNodeDef } from "./runtime/types";
 
 /** Seconds; a runtime setting (settings.js `devicecloudWatchMinInterval`) may lower it, e.g. for tests. */
 const DEFAULT_MIN_INTERVAL = 10;
@@ -25,7 +25,7 @@ export = function (RED: NodeAPI): void {
     const node = this;
     const account = def.account ? (RED.nodes.getNode(def.account) as AccountNode | null) : null;
     const minInterval = minIntervalSetting(RED.settings);
-    const windowMs = rateWindowSetting(RED.settings) ?? 60_000;
+    const windowMs = DEFAULTS.windowMs;
 
     let closed = false;
     let timer: NodeJS.Timeout | undefined;

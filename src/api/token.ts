@@ -1,7 +1,8 @@
 /**
  * One bearer token per account: fetched once and shared by every concurrent request (single flight), renewed
- * before `expires_in` runs out, dropped when the cloud refuses it. A login the cloud refused is remembered for a
- * short while, so a flow that keeps sending with wrong credentials does not hammer the login endpoint.
+ * before `expires_in` runs out, dropped when the cloud refuses it. A failed login is remembered, and every message
+ * in that time fails at once with the same error instead of logging in again: a refusal for 10 s, a 429 until its
+ * Retry-After, anything else (5xx, network) for a back-off that doubles from 1 s to 30 s while logins keep failing.
  */
 import { CancelledError, DeviceCloudError } from "./errors";
 
@@ -12,11 +13,17 @@ export interface IssuedToken {
 }
 
 const REFUSED_LOGIN_MEMORY_MS = 10_000;
+const FAILED_LOGIN_BACKOFF_MS = 1_000;
+const FAILED_LOGIN_BACKOFF_MAX_MS = 30_000;
 
 export class TokenSource {
   private current: { token: string; renewAt: number } | undefined;
   private inflight: Promise<string> | undefined;
   private refused: { error: DeviceCloudError; until: number } | undefined;
+  /** Failed logins in a row, for the back-off. */
+  private failures = 0;
+  /** When the cloud said (Retry-After) the next login may come; set by the login itself before it fails. */
+  private retryAt: number | undefined;
   private closed = false;
   private logins = 0;
 
@@ -51,12 +58,12 @@ export class TokenSource {
           const leeway = Math.min(60_000, lifetimeMs / 10);
           this.current = { token: issued.token, renewAt: Date.now() + lifetimeMs - leeway };
           this.refused = undefined;
+          this.failures = 0;
+          this.retryAt = undefined;
           return issued.token;
         },
         (err: unknown) => {
-          if (err instanceof DeviceCloudError && err.code === "AUTH_FAILED") {
-            this.refused = { error: err, until: Date.now() + REFUSED_LOGIN_MEMORY_MS };
-          }
+          this.remember(err);
           throw err;
         },
       );
@@ -67,6 +74,23 @@ export class TokenSource {
       p.then(clear, clear);
     }
     return waitOrAbort(this.inflight, signal);
+  }
+
+  /** The cloud asked (Retry-After) that no login come before `at` (epoch ms); applies when this login fails. */
+  notBefore(at: number): void {
+    this.retryAt = Math.max(this.retryAt ?? 0, at);
+  }
+
+  private remember(err: unknown): void {
+    if (!(err instanceof DeviceCloudError)) return;
+    const now = Date.now();
+    this.failures++;
+    let until: number;
+    if (err.code === "AUTH_FAILED") until = now + REFUSED_LOGIN_MEMORY_MS;
+    else until = now + Math.min(FAILED_LOGIN_BACKOFF_MAX_MS, FAILED_LOGIN_BACKOFF_MS * 2 ** Math.min(this.failures - 1, 16));
+    if (this.retryAt !== undefined) until = Math.max(until, this.retryAt);
+    this.retryAt = undefined;
+    this.refused = { error: err, until };
   }
 
   /** The cloud refused `token`: forget it, unless a newer one replaced it already. */

@@ -50,7 +50,11 @@ export interface TransportOptions {
 }
 
 /** Longest Retry-After the client waits for; beyond that the request fails with RATE_LIMITED at once. */
-const MAX_RETRY_AFTER_MS = 300_000;
+export const MAX_RETRY_AFTER_MS = 300_000;
+/** How long a refusal (401/403) that a fresh token did not cure is believed for the same operation. */
+export const REFUSAL_MEMORY_MS = 60_000;
+/** Operations whose refusal is remembered at once (the oldest is forgotten first). */
+const MAX_REMEMBERED_REFUSALS = 256;
 /** Retries of a GET after a 5xx or a network error. */
 const MAX_ERROR_RETRIES = 2;
 /**
@@ -72,6 +76,8 @@ export class Transport {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly host: string;
   private requestCount = 0;
+  /** Until when a refusal of an operation ("METHOD /path") is final, after a fresh token was refused too. */
+  private readonly refusals = new Map<string, number>();
   /**
    * Credentials this account has sent (the Basic credentials of its logins, the last bearer tokens), kept to take
    * them out of any cloud message that repeats them: some clouds echo the request in their error bodies.
@@ -176,7 +182,7 @@ export class Transport {
       if (signal.aborted) throw new CancelledError();
       // Log in (or join the login in flight) before queueing: a login needs no slot, and bad credentials fail at once.
       await this.tokens.get(signal);
-      await this.admit(signal, spec.onWait);
+      await this.admit(signal, spec.signal, spec.onWait);
       // The wait for the gate can be long. Send the token in force now, not the one read before the wait: another
       // request may have renewed it meanwhile (after a 401 or at its expiry), and sending the refused one would spend
       // this request's one renewal on a token already known to be dead (AUTH_FAILED with good credentials).
@@ -189,7 +195,6 @@ export class Transport {
           throw err;
         }
       }
-      const sentAt = Date.now();
       let res: ApiResponse;
       try {
         this.remember(token);
@@ -205,25 +210,31 @@ export class Transport {
         throw mapped;
       }
       this.gate.release();
-      if (res.status !== 429) this.gate.noteAccepted(sentAt);
 
-      if (res.status >= 200 && res.status < 300) return res;
+      const operation = `${spec.method} ${spec.path}`;
+      if (res.status >= 200 && res.status < 300) {
+        if (this.refusals.size > 0) this.refusals.delete(operation);
+        return res;
+      }
       if (res.status === 401 || res.status === 403) {
-        if (!renewed) {
+        // One fresh token per refusal, unless a fresh token was refused for this operation within the last minute:
+        // then the refusal is the cloud's answer (a missing scope or permission), and logging in again cures nothing.
+        if (!renewed && !this.refusedRecently(operation)) {
           renewed = true;
           this.tokens.invalidate(token);
           continue;
         }
+        if (renewed) this.rememberRefusal(operation);
         throw this.httpError("AUTH_FAILED", res, spec);
       }
       if (res.status === 429) {
         const wait = this.retryDelay(res, rateRetries);
-        this.gate.on429(wait.pauseMs, wait.fromHeader, sentAt);
-        if (rateRetries >= this.opts.maxRetries || wait.tooLong) throw this.httpError("RATE_LIMITED", res, spec, rateRetries);
+        if (wait > MAX_RETRY_AFTER_MS) throw this.tooLongError(res, wait);
+        if (rateRetries >= this.opts.maxRetries) throw this.httpError("RATE_LIMITED", res, spec, rateRetries);
         rateRetries++;
         spec.onWait?.(true);
         try {
-          await this.sleep(wait.pauseMs, signal);
+          await this.sleep(wait, signal);
         } finally {
           spec.onWait?.(false);
         }
@@ -262,13 +273,15 @@ export class Transport {
       }
       if (res.status >= 200 && res.status < 300) return res;
       const transient = res.status === 429 || res.status >= 500;
-      if (transient && retries < this.opts.maxRetries) {
-        const wait = res.status === 429 ? this.retryDelay(res, retries) : { pauseMs: this.backoff(retries), tooLong: false };
-        if (!wait.tooLong) {
+      if (transient) {
+        const wait = res.status === 429 ? this.retryDelay(res, retries) : this.backoff(retries);
+        if (wait <= MAX_RETRY_AFTER_MS && retries < this.opts.maxRetries) {
           retries++;
-          await this.sleep(wait.pauseMs, signal);
+          await this.sleep(wait, signal);
           continue;
         }
+        // The token source holds every message back until then instead of logging in again for each.
+        if (res.status === 429) this.tokens.notBefore(Date.now() + wait);
       }
       const cloud = this.cloudMessage(res.data);
       const refused =
@@ -309,12 +322,15 @@ export class Transport {
     this.httpsAgent.destroy();
   }
 
-  /** Waits for the gate, telling the caller when the wait is for the rate limit. */
-  private async admit(signal: AbortSignal, onWait?: (waiting: boolean) => void): Promise<void> {
+  /**
+   * Waits for the gate, telling the caller when the wait is for the rate limit. The caller's own signal names the
+   * lane: the requests of one message, listing or poll share it, and lanes take turns.
+   */
+  private async admit(signal: AbortSignal, lane: AbortSignal | undefined, onWait?: (waiting: boolean) => void): Promise<void> {
     const blocked = this.gate.rateBlocked();
     if (blocked) onWait?.(true);
     try {
-      await this.gate.acquire(signal);
+      await this.gate.acquire(signal, lane);
     } finally {
       if (blocked) onWait?.(false);
     }
@@ -443,18 +459,35 @@ export class Transport {
     if (this.sentSecrets.size > 16) this.sentSecrets.delete(this.sentSecrets.values().next().value as string);
   }
 
-  private retryDelay(res: ApiResponse, attempt: number): { pauseMs: number; tooLong: boolean; fromHeader: boolean } {
-    const header = res.headers["retry-after"];
-    if (header !== undefined) {
-      let ms: number | undefined;
-      if (/^\s*\d+(\.\d+)?\s*$/.test(header)) ms = parseFloat(header) * 1000;
-      else {
-        const at = Date.parse(header);
-        if (!Number.isNaN(at)) ms = Math.max(0, at - Date.now());
-      }
-      if (ms !== undefined) return { pauseMs: ms, tooLong: ms > MAX_RETRY_AFTER_MS, fromHeader: true };
-    }
-    return { pauseMs: this.backoff(attempt), tooLong: false, fromHeader: false };
+  /** Milliseconds to wait before the next attempt after a 429: its Retry-After, else the growing back-off. */
+  private retryDelay(res: ApiResponse, attempt: number): number {
+    return parseRetryAfter(res.headers["retry-after"], Date.now()) ?? this.backoff(attempt);
+  }
+
+  private tooLongError(res: ApiResponse, waitMs: number): DeviceCloudError {
+    const cloud = this.cloudMessage(res.data);
+    const wait = waitMs >= 3_600_000 ? `${Math.round(waitMs / 360_000) / 10} h` : `${Math.ceil(waitMs / 1000)} s`;
+    return new DeviceCloudError(
+      "RATE_LIMITED",
+      this.redact(
+        `The cloud answered 429 Too Many Requests${cloud ? `: ${cloud}` : ""} and asked to wait ${wait}, longer than the ${MAX_RETRY_AFTER_MS / 60_000} minutes a message waits; it was not sent again.`,
+      ),
+      { status: res.status },
+    );
+  }
+
+  private refusedRecently(operation: string): boolean {
+    const until = this.refusals.get(operation);
+    if (until === undefined) return false;
+    if (Date.now() < until) return true;
+    this.refusals.delete(operation);
+    return false;
+  }
+
+  private rememberRefusal(operation: string): void {
+    this.refusals.delete(operation);
+    this.refusals.set(operation, Date.now() + REFUSAL_MEMORY_MS);
+    if (this.refusals.size > MAX_REMEMBERED_REFUSALS) this.refusals.delete(this.refusals.keys().next().value as string);
   }
 
   /** Exponential backoff with jitter: base·2ⁿ, capped, times a random factor in [0.5, 1). */
@@ -508,3 +541,22 @@ export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
+
+/**
+ * Retry-After in milliseconds from now (RFC 9110 §10.2.3): whole seconds, or an HTTP date (a past date is 0).
+ * Anything else (empty, negative, a fraction, a date in another form) is no Retry-After at all: undefined.
+ */
+export function parseRetryAfter(header: string | undefined, now: number): number | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  if (/^\d{1,15}$/.test(value)) return Number(value) * 1000;
+  // asctime has no zone; HTTP dates are always GMT.
+  const at = IMF_FIXDATE.test(value) || RFC850_DATE.test(value) ? Date.parse(value) : ASCTIME_DATE.test(value) ? Date.parse(`${value} GMT`) : NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+const DAY = "(Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const IMF_FIXDATE = new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$`);
+const RFC850_DATE = new RegExp(`^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT$`);
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4}$`);

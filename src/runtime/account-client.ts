@@ -5,11 +5,6 @@ import type { Provider } from "../api/types";
 import { acquireSimulator, releaseSimulator } from "./simulator-host";
 import type { AccountCredentials, AccountDef } from "./types";
 
-export interface AccountSettings {
-  /** Length of the cloud's rate-limit window in ms (both clouds count per minute). */
-  rateWindowMs?: number;
-}
-
 export function accountOptions(def: AccountDef): { provider: Provider; simulate: boolean; timeoutMs: number } {
   const provider: Provider = def.provider === "blynk" ? "blynk" : "flatpeak";
   const simulate = def.simulate === true || (def.simulate as unknown) === "true";
@@ -25,14 +20,12 @@ export function accountOptions(def: AccountDef): { provider: Provider; simulate:
 export async function openClient(
   def: AccountDef,
   creds: AccountCredentials,
-  settings: AccountSettings = {},
 ): Promise<{ client: AnyClient; release: () => Promise<void> }> {
   const { provider, simulate, timeoutMs } = accountOptions(def);
   const common = {
     provider,
     apiVersion: typeof def.apiVersion === "string" ? def.apiVersion.trim() : "",
     timeoutMs,
-    rateLimit: settings.rateWindowMs ? { windowMs: settings.rateWindowMs } : undefined,
   };
   if (simulate) {
     const sim = await acquireSimulator();

@@ -12,7 +12,7 @@ import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
 import { resolveBaseUrl } from "../api/server";
 import type { ApiObject } from "../api/types";
 import { openClient } from "./account-client";
-import { rateWindowSetting, type AccountCredentials, type AccountDef, type AccountNode } from "./types";
+import { type AccountCredentials, type AccountDef, type AccountNode } from "./types";
 
 const STORED_PASSWORD = "__PWRD__";
 
@@ -78,7 +78,6 @@ export function pickerEntry(d: ApiObject): { id: string | number; name: string }
 }
 
 export function registerAdminRoutes(RED: NodeAPI): void {
-  const settings = () => ({ rateWindowMs: rateWindowSetting(RED.settings) });
 
   RED.httpAdmin.post("/devicecloud/test", RED.auth.needsPermission("devicecloud-account.write"), async (req: Request, res: Response) => {
     res.set("Cache-Control", "no-store");
@@ -104,7 +103,7 @@ export function registerAdminRoutes(RED: NodeAPI): void {
         creds.clientSecret = stored.clientSecret ?? "";
         if (!creds.clientId) creds.clientId = stored.clientId ?? "";
       }
-      opened = await openClient(def, creds, settings());
+      opened = await openClient(def, creds);
       const result = await opened.client.testConnection();
       res.json({ ok: true, ...result });
     } catch (err) {

@@ -27,12 +27,6 @@ export interface FlowNodeDef extends NodeDef {
   [key: string]: unknown;
 }
 
-/** The package's own runtime settings (settings.js), each with a default. */
-export function rateWindowSetting(settings: unknown): number | undefined {
-  const v = Number((settings as Record<string, unknown> | undefined)?.devicecloudAccountRateWindow);
-  return Number.isFinite(v) && v > 0 ? v : undefined;
-}
-
 /**
  * The texts every node shares (status, picker, common labels) live once, in the account node's catalogue
  * (nodes/locales/<lang>/devicecloud-account.json, key "devicecloud"); the other nodes name that catalogue.

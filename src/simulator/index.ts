@@ -52,7 +52,10 @@ export interface FaultSpec {
   includeAuth?: boolean;
   latencyMs?: number;
   status?: number;
-  retryAfter?: number;
+  /** With status 429: Retry-After as seconds (rounded up), or a text sent as it is (an HTTP date, or garbage). */
+  retryAfter?: number | string;
+  /** With status: the message of the provider's error body, instead of the usual one for that status. */
+  message?: string;
   drop?: boolean;
   malformed?: boolean;
   hang?: boolean;
@@ -137,13 +140,25 @@ function checkFault(f: FaultSpec): FaultSpec {
   if (f.path !== undefined && (typeof f.path !== "string" || !f.path.startsWith("/"))) throw new TypeError("fault.path must be a path prefix starting with /");
   if (f.latencyMs !== undefined) checkLatency(f.latencyMs);
   if (f.status !== undefined && (!Number.isInteger(f.status) || f.status < 200 || f.status > 599)) throw new RangeError("fault.status must be an HTTP status from 200 to 599");
-  if (f.retryAfter !== undefined && (typeof f.retryAfter !== "number" || !(f.retryAfter >= 0))) throw new RangeError("fault.retryAfter must be a number of seconds >= 0");
+  if (f.retryAfter !== undefined && typeof f.retryAfter !== "string" && (typeof f.retryAfter !== "number" || !(f.retryAfter >= 0))) {
+    throw new RangeError("fault.retryAfter must be a number of seconds >= 0 or a text");
+  }
+  if (f.message !== undefined && (typeof f.message !== "string" || f.message.length > 1000)) throw new TypeError("fault.message must be a text of at most 1000 characters");
   if (f.times !== undefined && (!Number.isInteger(f.times) || f.times < 1)) throw new RangeError("fault.times must be a whole number >= 1");
   if (f.probability !== undefined && (typeof f.probability !== "number" || !(f.probability >= 0 && f.probability <= 1))) {
     throw new RangeError("fault.probability must be from 0 to 1");
   }
   for (const k of ["includeAuth", "drop", "malformed", "hang"] as const) if (f[k] !== undefined && typeof f[k] !== "boolean") throw new TypeError(`fault.${k} must be a boolean`);
   return f;
+}
+
+/** Puts `message` where the provider's error body has its message (Blynk `error.message`, Flatpeak `message`). */
+function withMessage(r: SimResponse, message: string): void {
+  const body = r.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== "object") return;
+  if (body.error && typeof body.error === "object") (body.error as Record<string, unknown>).message = message;
+  else if (typeof body.error_description === "string") body.error_description = message;
+  else body.message = message;
 }
 
 function isLoopback(addr: string | undefined): boolean {
@@ -350,7 +365,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (fault?.malformed) return done(finalize({ status: 200, raw: '{"object":"list","data":[{"id":' }));
     if (fault?.status !== undefined) {
       const r = provider === "flatpeak" ? FlatpeakSim.errorFor(fault.status) : BlynkSim.errorFor(fault.status, match?.authEndpoint ?? false);
-      if (fault.status === 429 && fault.retryAfter !== undefined) r.headers = { ...(r.headers ?? {}), "Retry-After": String(Math.ceil(fault.retryAfter)) };
+      if (fault.status === 429 && fault.retryAfter !== undefined) {
+        r.headers = { ...(r.headers ?? {}), "Retry-After": typeof fault.retryAfter === "string" ? fault.retryAfter : String(Math.ceil(fault.retryAfter)) };
+      }
+      if (fault.message !== undefined) withMessage(r, fault.message);
       return done(finalize(r));
     }
 

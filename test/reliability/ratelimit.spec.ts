@@ -1,117 +1,88 @@
 /**
- * Rate limits at node level: one queue per account bounds concurrency and paces requests. Under the simulator's
- * enforced limit a burst of thousands of messages all complete, the account stays under the limit after the first
- * window that had a 429, and the nodes show the yellow "waiting" status meanwhile.
+ * Rate limits at node level, at the defaults (no setting changed): a watch polling a fleet of 10,000 Blynk devices
+ * spends the documented 10,000 requests per minute (enforced by the simulator) evenly, and leaves the other nodes of
+ * the account their turns. The whole minute-long poll runs end to end (test/e2e/limits.e2e.js).
  */
 import assert from "node:assert/strict";
+import path from "node:path";
 import type { Simulator } from "../../src/simulator";
-import { clientFor, collect, withSimulator } from "../support/sim";
-import { account, helper, loadFlow, nextMessages, statuses } from "../support/nodes";
-import { sleep, startHelper, stopHelper } from "./helpers";
+import { withSimulator } from "../support/sim";
+import { ALL_NODES, account, helper, nextMessages } from "../support/nodes";
+import { sleep, startHelper, stopHelper, waitFor } from "./helpers";
 
-const WINDOW_MS = 2000;
-const WAITING = { fill: "yellow", shape: "ring", text: "@devicecloud/node-red-devicecloud/devicecloud-account:devicecloud.status.waiting" };
-const OK = { fill: "green", shape: "dot", text: "@devicecloud/node-red-devicecloud/devicecloud-account:devicecloud.status.ok" };
+const WATCH_NODE = require(path.join(__dirname, "..", "..", "..", "nodes", "devicecloud-watch.js"));
 
-describe("reliability: rate limits at node level", function () {
-  this.timeout(60_000);
+async function load(flow: Array<Record<string, unknown>>, creds: Record<string, unknown>): Promise<void> {
+  const nodes = [{ id: "t1", type: "tab", label: "test" }, ...flow.map((n, i) => (n.type === "devicecloud-account" ? n : { z: "t1", x: 100, y: 40 * (i + 1), ...n }))];
+  await helper.load([...ALL_NODES, WATCH_NODE], nodes as never, creds);
+}
+
+describe("reliability: rate limits at node level, at the defaults", function () {
+  this.timeout(90_000);
   let sim: Simulator;
-  let fp: string[] = [];
-  let bl: number[] = [];
+  /** When each Blynk API request reached the simulator (the token endpoint is not limited and not counted). */
+  const arrivals: number[] = [];
 
   before(async () => {
-    sim = await withSimulator({ blynkDevices: 600 });
-    const f = clientFor(sim, "flatpeak");
-    const b = clientFor(sim, "blynk");
-    try {
-      fp = (await collect(f.listDevices())).map((d) => d.id as string);
-      bl = (await collect(b.listDevices())).map((d) => d.id as number);
-    } finally {
-      f.close();
-      b.close();
-    }
-    // The cloud's window as the accounts assume it (default: a minute, as both clouds count).
-    helper.settings({ devicecloudAccountRateWindow: WINDOW_MS } as never);
+    sim = await withSimulator({
+      blynkDevices: 10_000,
+      log: (line) => {
+        if (line.startsWith("blynk") && line.includes(" /api/")) arrivals.push(Date.now());
+      },
+    });
   });
-  after(async () => {
-    helper.settings({});
-    await sim.close();
+  after(() => sim.close());
+  beforeEach(() => {
+    arrivals.length = 0;
+    return startHelper();
   });
-  beforeEach(() => startHelper());
-  afterEach(async () => {
-    sim.setRateLimit("blynk", null);
-    sim.setRateLimit("flatpeak", null);
-    await stopHelper();
-  });
+  afterEach(() => stopHelper());
 
-  /** Three flow nodes of two types share one account: one queue, one limit. */
-  async function burst(provider: "flatpeak" | "blynk", limit: number, retryAfter: boolean, messages: number) {
-    sim.setRateLimit(provider, { limit, windowMs: WINDOW_MS, retryAfter });
-    const a = account(sim, provider);
-    const ids = ["n1", "n2", "n3"];
-    await loadFlow(
+  it("a watch polling 10,000 devices leaves a get-device of the same account its turn: answered within seconds", async () => {
+    const a = account(sim, "blynk");
+    await load(
       [
         a.node,
-        { id: "n1", type: "devicecloud-device-status", account: "acc", offlineAfter: 3600, wires: [["out"]] },
-        { id: "n2", type: "devicecloud-get-device", account: "acc", wires: [["out"]] },
-        { id: "n3", type: "devicecloud-device-status", account: "acc", wires: [["out"]] },
-        { id: "c", type: "catch", scope: null, uncaught: false, wires: [["caught"]] },
+        { id: "w", type: "devicecloud-watch", account: "acc", watch: "status", interval: 600, wires: [["events"]] },
+        { id: "g", type: "devicecloud-get-device", account: "acc", wires: [["out"]] },
+        { id: "events", type: "helper" },
         { id: "out", type: "helper" },
-        { id: "caught", type: "helper" },
       ],
       a.creds,
     );
-    const devices = provider === "flatpeak" ? fp : bl;
-    const seen = Object.fromEntries(ids.map((id) => [id, statuses(id)]));
-    const warm = nextMessages("out");
-    helper.getNode("n1").receive({ deviceId: devices[0] });
-    await warm;
-    const caught: Array<Record<string, any>> = [];
-    helper.getNode("caught").on("input", (m: Record<string, any>) => caught.push(m));
-
-    // Start just after one of the simulator's windows begins, a whole window after the warm-up: the burst reaches
-    // the limit inside that window, so the first 429 can teach the exact limit. (Retry-After is whole seconds: on a
-    // window this short it cannot say where the window began; on a real minute-long window it can.)
-    const w0 = sim.stats().perWindow.filter((w) => w.provider === provider).pop()!.windowStart;
-    const at = w0 + (Math.ceil((Date.now() - w0) / WINDOW_MS) + 1) * WINDOW_MS + 100;
-    await sleep(at - Date.now());
-    sim.resetStats();
-    const t0 = Date.now();
-    const got = nextMessages("out", messages);
-    for (let i = 0; i < messages; i++) helper.getNode(ids[i % 3]).receive({ deviceId: devices[i % devices.length], seq: i });
-    const msgs = await Promise.race([got, sleep(45_000).then(() => [] as Array<Record<string, any>>)]);
-    const elapsed = Date.now() - t0;
-    await sleep(50);
-    const st = sim.stats();
-    const windows = st.perWindow.filter((w) => w.provider === provider);
-    const first = windows.findIndex((w) => w.rejected > 0);
-    console.log(
-      `      [rate limit] ${provider}: ${messages} messages under ${limit} per ${WINDOW_MS} ms (${retryAfter ? "with" : "without"} Retry-After) in ${(elapsed / 1000).toFixed(1)} s; ` +
-        `windows (accepted/refused): ${windows.map((w) => `${w.accepted}/${w.rejected}`).join(" ")}; at most ${st.maxInFlight} in flight`,
-    );
-    assert.equal(caught.length, 0, `no message failed: ${caught.slice(0, 3).map((m) => `${m.error.code} ${m.error.message}`).join("; ")}`);
-    assert.equal(msgs.length, messages, "every message was answered");
-    assert.deepEqual(msgs.map((m) => m.seq).sort((x, y) => x - y), Array.from({ length: messages }, (_, i) => i), "each once");
-    assert.ok(first >= 0, "the burst did reach the limit");
-    assert.ok(windows.every((w) => w.accepted <= limit));
-    assert.ok(st.maxInFlight <= 32, "the account's queue bounds the requests in flight (32)");
-    for (const id of ids) {
-      assert.ok(seen[id].some((s) => JSON.stringify(s) === JSON.stringify(WAITING)), `${id} showed the yellow waiting status`);
-      assert.deepEqual(seen[id][seen[id].length - 1], OK, `${id} ends green`);
+    sim.setRateLimit("blynk", { limit: 10_000, windowMs: 60_000, retryAfter: false }); // a fresh window of the cloud
+    const device = sim.fleet.blynk.devices[17].id;
+    let events = 0;
+    helper.getNode("events").on("input", () => events++);
+    // The poll is under way once the listing is done and the status requests have emptied the bucket.
+    assert.ok(await waitFor(() => arrivals.length > 1000, 20_000), `the poll began (${arrivals.length} requests)`);
+    const took: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      const got = nextMessages("out");
+      helper.getNode("g").receive({ deviceId: device });
+      const [msg] = await Promise.race([got, sleep(10_000).then(() => [{}] as Array<Record<string, any>>)]);
+      took.push(Date.now() - t0);
+      assert.equal(msg.payload?.id, device, `get-device ${i} answered`);
+      await sleep(300);
     }
-    return { windows, first };
-  }
-
-  it("a burst of 1600 messages under 200 per 2 s (Retry-After): all complete, no window refused after the first", async () => {
-    const { windows, first } = await burst("blynk", 200, true, 1600);
-    assert.deepEqual(windows.slice(first + 1).filter((w) => w.rejected > 0), [], "no 429 after the first window that had one");
-    assert.ok(windows.length - first >= 6, "the burst went on for many windows after the first 429");
-  });
-
-  it("a burst of 900 messages under 150 per 2 s without Retry-After: all complete, the limit is found within two windows", async () => {
-    const { windows } = await burst("flatpeak", 150, false, 900);
-    // Without Retry-After the window boundary is unknown: a burst that straddled two of the cloud's windows can
-    // teach a limit that is too high once; the next 429 finds the boundary and corrects it.
-    assert.ok(windows.filter((w) => w.rejected > 0).length <= 2, "at most two windows refused");
+    console.log(`      [rate limit] get-device during a poll of 10,000 devices: answered in ${took.join(", ")} ms; ${arrivals.length} requests of the poll so far`);
+    assert.equal(events, 0, "the poll was still under way (no event yet)");
+    assert.ok(arrivals.length < 10_010, "the poll had not finished");
+    assert.ok(Math.max(...took) < 3_000, `each get-device within 3 s: ${took.join(", ")} ms`);
+    // The poll's pace: any run of whole seconds holds at most the bucket (a sixtieth of the limit, 167) plus its
+    // refill (9,834 per 61.2 s, 161 per second), and a little for the time between leaving here and arriving there.
+    const t0 = arrivals[0];
+    const perSecond: number[] = [];
+    for (const t of arrivals) perSecond[Math.floor((t - t0) / 1000)] = (perSecond[Math.floor((t - t0) / 1000)] ?? 0) + 1;
+    console.log(`      [rate limit] the poll's requests per second at the simulator: ${Array.from(perSecond, (n) => n ?? 0).join(" ")}; 429s ${sim.stats().rateLimited}`);
+    for (let i = 0; i < perSecond.length; i++) {
+      let sum = 0;
+      for (let j = i; j < perSecond.length; j++) {
+        sum += perSecond[j] ?? 0;
+        assert.ok(sum <= 167 + 161 * (j - i + 1) + 20, `seconds ${i}..${j}: ${sum} requests`);
+      }
+    }
+    assert.equal(sim.stats().rateLimited, 0, "the cloud refused none");
   });
 });

@@ -226,9 +226,9 @@ async function main() {
     ["connections dropped", () => control(sim.url, "POST", "faults", { drop: true, times: int(5, 20) })],
   ];
   const incidentCount = {};
-  /** The limit each account holds itself to (per minute): Infinity/10000 until a 429 taught one. */
+  /** Requests waiting in each account's queue (Flatpeak/Blynk): for a slot, a token of the bucket, or their turn. */
   const gates = await Promise.all(["flatpeak", "blynk"].map(async (p) => (await helper.getNode(`acc-${p}`).client()).transport.gate));
-  const limits = () => `, limits ${gates.map((g) => (Number.isFinite(g.currentLimit) ? g.currentLimit : "none")).join("/")} per min`;
+  const limits = () => `, queued ${gates.map((g) => g.queued).join("/")}`;
 
   console.log(`[soak] ${MINUTES} min${Number.isFinite(MAX_MESSAGES) ? ` or ${MAX_MESSAGES} messages` : ""}, up to ${RATE} messages/s, seed ${SEED}; Node ${process.version} on ${process.platform}/${process.arch}, ${require("os").cpus().length} CPUs`);
   const t0 = Date.now();

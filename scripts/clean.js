@@ -1,6 +1,7 @@
 "use strict";
-// Removes what the build and the tests made: the compiled runtime and the icons in nodes/ (the editor files and
-// locales there are sources and stay), build/ and coverage/.
+// Removes what the build and the tests made: the compiled runtime and the icons in nodes/ (its editor files and
+// locales are sources and stay), build/ and coverage/. The build starts with it, so no compiled module outlives
+// its source.
 const fs = require("fs");
 const path = require("path");
 const root = path.join(__dirname, "..");

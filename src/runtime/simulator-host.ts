@@ -1,6 +1,7 @@
 /**
  * The built-in simulator for accounts with `simulate` on: one server in this process, started by the first such
- * account and stopped when the last one closes.
+ * account and stopped when the last one closes. It has no control API (/_simulator/): no other process on the
+ * machine can inject faults into, slow down or read the stats of the simulator a flow works with.
  */
 import { startSimulator, type Simulator, type SimulatorOptions } from "../simulator";
 
@@ -8,7 +9,7 @@ let shared: { sim: Promise<Simulator>; users: number } | undefined;
 
 export function acquireSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   if (!shared) {
-    const sim = startSimulator({ host: "127.0.0.1", port: 0, ...options });
+    const sim = startSimulator({ host: "127.0.0.1", port: 0, ...options, controlApi: false });
     shared = { sim, users: 0 };
     sim.catch(() => {
       if (shared?.sim === sim) shared = undefined;

@@ -53,7 +53,7 @@ function parseNumber(flag: string, v: string | undefined, integer = true): numbe
 
 /** Parses the command line (without `node` and the script). Throws a UsageError with a one-line message. */
 export function parseArgs(argv: string[]): CliConfig {
-  const cfg: CliConfig = { options: { port: 8787 }, log: false, json: false, help: false };
+  const cfg: CliConfig = { options: { port: 8787, controlApi: true }, log: false, json: false, help: false };
   const o = cfg.options;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

@@ -64,7 +64,7 @@ const argv = process.argv.slice(2);
 function simulatorChild() {
   const { startSimulator } = require(path.join(ROOT, "nodes", "simulator"));
   const opts = JSON.parse(argv[argv.indexOf("--sim-child") + 1]);
-  startSimulator({ host: "127.0.0.1", port: 0, seed: 1, ...opts }).then(
+  startSimulator({ host: "127.0.0.1", port: 0, seed: 1, controlApi: true, ...opts }).then(
     (sim) => {
       process.send({ url: sim.url, credentials: sim.credentials });
       process.on("message", (m) => {

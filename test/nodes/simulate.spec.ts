@@ -40,4 +40,26 @@ describe("accounts with simulate on", function () {
     await helper.unload();
     assert.equal(host.currentSimulator(), undefined, "stopped with the last account");
   });
+
+  it("serve no control API: a local process can neither inject faults nor read the stats of the hosted simulator", async () => {
+    await loadFlow([
+      { id: "a1", type: "devicecloud-account", provider: "flatpeak", simulate: true },
+      { id: "n1", type: "devicecloud-list-devices", account: "a1", max: 2, wires: [["out"]] },
+      { id: "out", type: "helper" },
+    ]);
+    const got = nextMessages("out");
+    helper.getNode("n1").receive({});
+    await got;
+    const sim = await host.currentSimulator();
+    const post = await fetch(`${sim.url}/_simulator/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ status: 500 }) });
+    assert.equal(post.status, 404);
+    await post.text();
+    const stats = await fetch(`${sim.url}/_simulator/stats`);
+    assert.equal(stats.status, 404);
+    assert.equal(((await stats.json()) as { message: string }).message, "Not Found");
+    const again = nextMessages("out");
+    helper.getNode("n1").receive({});
+    const [m] = await again;
+    assert.equal(m.payload.length, 2, "the flow still works: no fault was set");
+  });
 });

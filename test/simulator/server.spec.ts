@@ -231,7 +231,7 @@ describe("simulator: server", function () {
     let sim: Simulator;
     const lines: string[] = [];
     before(async () => {
-      sim = await startSimulator({ flatpeakDevices: 20, flatpeakSites: 2, blynkDevices: 20, log: (l) => lines.push(l) });
+      sim = await startSimulator({ flatpeakDevices: 20, flatpeakSites: 2, blynkDevices: 20, log: (l) => lines.push(l), controlApi: true });
     });
     after(() => sim.close());
 
@@ -310,6 +310,27 @@ describe("simulator: server", function () {
       assert.equal((await ctl("POST", "/faults", { status: "bad" })).status, 400);
       assert.equal((await call(sim, "POST", "/_simulator/faults", { raw: "{" })).status, 400);
       assert.equal(sim.stats().requests, 0);
+    });
+
+    it("has no control API unless asked for it: /_simulator/ is an unknown Flatpeak path, and nothing changes", async () => {
+      const plain = await startSimulator({ flatpeakDevices: 2, flatpeakSites: 1, blynkDevices: 2 });
+      try {
+        for (const [method, p, body] of [
+          ["GET", "/_simulator/stats", undefined],
+          ["POST", "/_simulator/faults", { status: 500 }],
+          ["POST", "/_simulator/latency", { ms: 5000 }],
+          ["POST", "/_simulator/revoke", {}],
+        ] as const) {
+          const r = await call(plain, method, p, body === undefined ? {} : { body });
+          assert.equal(r.status, 404, `${method} ${p}`);
+          assert.equal(r.json.message, "Not Found", `${method} ${p} is answered as any unknown Flatpeak path`);
+        }
+        const fp = await flatpeakToken(plain);
+        assert.equal((await call(plain, "GET", "/devices?limit=1", { token: fp })).status, 200, "no fault, revocation or latency took effect");
+        assert.equal(plain.stats().byRoute["POST (unmatched)"], 3);
+      } finally {
+        await plain.close();
+      }
     });
 
     it("log lines name method, path and status, never a credential or a token", async () => {
@@ -452,7 +473,7 @@ describe("simulator: server", function () {
   describe("command line", () => {
     it("parses its options", () => {
       const c = parseArgs(["--port", "0", "--seed=4", "--blynk-devices", "10", "--rate-limit-blynk", "5/1000/retry-after", "--rate-limit-flatpeak", "none", "--latency", "5", "--log"]);
-      assert.deepEqual(c.options, { port: 0, seed: 4, blynkDevices: 10, rateLimit: { blynk: { limit: 5, windowMs: 1000, retryAfter: true }, flatpeak: null }, latencyMs: 5 });
+      assert.deepEqual(c.options, { port: 0, seed: 4, blynkDevices: 10, rateLimit: { blynk: { limit: 5, windowMs: 1000, retryAfter: true }, flatpeak: null }, latencyMs: 5, controlApi: true });
       assert.equal(c.log, true);
       assert.equal(parseArgs([]).options.port, 8787);
       assert.throws(() => parseArgs(["--rate-limit-blynk", "fast"]), /LIMIT\/WINDOWMS/);

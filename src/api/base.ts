@@ -25,6 +25,8 @@ export const OPERATION_NAMES: Record<Operation, string> = {
   manageDevice: "manage device",
   deviceHistory: "device history",
   watchDevices: "watch",
+  prices: "prices",
+  priceSlots: "price slots",
 };
 
 export function unsupported(provider: Provider, op: Operation): DeviceCloudError {

@@ -29,13 +29,16 @@ export class DeviceCloudError extends Error {
   readonly status?: number;
   /** The input field at fault, for INVALID_INPUT. */
   readonly field?: string;
+  /** The cloud's own machine-readable error code (Flatpeak `no_tariff_connected`, …), where it gave one. */
+  readonly cloudCode?: string;
 
-  constructor(code: ErrorCode, message: string, options: { status?: number; field?: string } = {}) {
+  constructor(code: ErrorCode, message: string, options: { status?: number; field?: string; cloudCode?: string } = {}) {
     super(message);
     this.name = "DeviceCloudError";
     this.code = code;
     if (options.status !== undefined) this.status = options.status;
     if (options.field !== undefined) this.field = options.field;
+    if (options.cloudCode !== undefined) this.cloudCode = options.cloudCode;
   }
 
   /** Node-RED shows `err.toString()` as msg.error.message: keep it to the sentence itself. */

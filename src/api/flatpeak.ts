@@ -5,18 +5,76 @@
 import { buildTransport, seconds, unsupported } from "./base";
 import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
 import { cursorPages, type CursorPage } from "./paging";
-import type { Transport } from "./transport";
-import type { ApiObject, CallOptions, ClientConfig, DeviceCloudClient, DeviceStatus, ListOptions, Operation, Page } from "./types";
+import { computeSlots, totalMinutes, type ComputedSlot, type PricePoint } from "./slots";
+import type { ApiResponse, Method, Transport } from "./transport";
+import type {
+  ApiObject,
+  CallOptions,
+  ClientConfig,
+  DeviceCloudClient,
+  DeviceStatus,
+  ListOptions,
+  Operation,
+  Page,
+  PriceEntry,
+  PriceRequest,
+  PriceSeries,
+  SlotEntry,
+  SlotPlan,
+  SlotRequest,
+} from "./types";
 
 export const FLATPEAK_MAX_PAGE = 100;
 /** Real ids have 24 characters after dev_; the bound keeps a runaway value out of the URL. */
 const DEVICE_ID = /^dev_[A-Za-z0-9]{1,100}$/;
 /** The operations this cloud offers (the nodes check it before any request). */
-export const FLATPEAK_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>(["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watchDevices"]);
+export const FLATPEAK_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
+  "listDevices",
+  "getDevice",
+  "deviceStatus",
+  "listSites",
+  "manageDevice",
+  "watchDevices",
+  "prices",
+  "priceSlots",
+]);
+
+/** The API releases the client speaks, oldest first, each with the date its version string starts with. */
+export type Release = "zero" | "anode" | "busbar";
+const RELEASE_DATES: readonly [Release, string][] = [
+  ["zero", "2024-08-24"],
+  ["anode", "2025-09-14"],
+  ["busbar", "2026-08-01"],
+];
+
+interface Endpoint {
+  method: Method;
+  path: (location: string) => string;
+}
+const get = (prefix: string): Endpoint => ({ method: "GET", path: (loc) => `${prefix}/${encodeURIComponent(loc)}` });
+const postAt = (prefix: string): Endpoint => ({ method: "POST", path: (loc) => `${prefix}/${encodeURIComponent(loc)}` });
+const postBody = (path: string): Endpoint => ({ method: "POST", path: () => path });
+
+/**
+ * Where each release keeps prices and slots (flatpeak-prices.md §6): zero reads with GET and query parameters,
+ * anode POSTs to the location's path, busbar POSTs with location_id in the body. `slotDays` is the longest period
+ * the slots endpoints take; a longer one (up to the 90 days of the price series) is computed from the prices.
+ */
+export const PRICE_ENDPOINTS: Record<Release, { prices: Endpoint; duration: Endpoint; threshold: Endpoint; slotDays: number }> = {
+  zero: { prices: get("/tariffs/rates"), duration: get("/slots/time"), threshold: get("/slots/threshold"), slotDays: 90 },
+  anode: { prices: postAt("/prices"), duration: postAt("/schedules/duration"), threshold: postAt("/schedules/limit"), slotDays: 3 },
+  busbar: { prices: postBody("/prices"), duration: postBody("/schedules/duration"), threshold: postBody("/schedules/limit"), slotDays: 3 },
+};
+export const MAX_PRICE_DAYS = 90;
+const DAY_MS = 86_400_000;
+/** Real ids have 24 characters after loc_; the bound keeps a runaway value out of the URL. */
+const LOCATION_ID = /^loc_[A-Za-z0-9]{1,100}$/;
 
 export class FlatpeakClient implements DeviceCloudClient {
   readonly provider = "flatpeak" as const;
   readonly transport: Transport;
+  /** The version the cloud last named in its flatpeak-version header. */
+  private reportedVersion: string | undefined;
 
   constructor(private readonly config: ClientConfig) {
     const headers: Record<string, string> = {};
@@ -95,8 +153,100 @@ export class FlatpeakClient implements DeviceCloudClient {
     this.transport.close();
   }
 
+  /** The price series of a location over a period, in one shape whatever the release. */
+  async prices(req: PriceRequest): Promise<PriceSeries> {
+    const q = checkPriceRequest(req);
+    const release = await this.release(req);
+    const res = await this.priceCall(release, "prices", q, {}, req);
+    const body = asObject(res.data, "price");
+    const prices = readPoints(body, "price").map(entryOf);
+    const now = Date.now();
+    return {
+      ...header(body, q),
+      prices,
+      current: prices.find((p) => Date.parse(p.start) <= now && now < Date.parse(p.end)) ?? null,
+      nextUpdate: isoOrNull(body.next_update),
+    };
+  }
+
+  /**
+   * The cheapest (LOW) or dearest (HIGH) times of a period, by duration or threshold. Where the period is longer
+   * than the release's slots endpoint takes, the slots are computed from the price series by the same rules
+   * (src/api/slots.ts).
+   */
+  async priceSlots(req: SlotRequest): Promise<SlotPlan> {
+    const q = checkPriceRequest(req);
+    const rule = checkSlotRule(req.rule, q.end - q.start);
+    if (req.segment !== "LOW" && req.segment !== "HIGH") throw invalidInput("segment", `must be "LOW" or "HIGH", got ${describe(req.segment)}.`);
+    const release = await this.release(req);
+    const route = PRICE_ENDPOINTS[release];
+    if (q.end - q.start > route.slotDays * DAY_MS) {
+      const res = await this.priceCall(release, "prices", q, {}, req);
+      const body = asObject(res.data, "price");
+      const slots = computeSlots(readPoints(body, "price"), q.start, q.end, req.segment, rule);
+      return { ...header(body, q), segment: req.segment, slots: slots.map(slotOf), minutes: totalMinutes(slots), nextUpdate: isoOrNull(body.next_update) };
+    }
+    const extra: Record<string, string | number> = { segment: req.segment };
+    if (rule.mode === "duration") extra.duration = rule.minutes;
+    else extra[rule.kind] = rule.value;
+    const res = await this.priceCall(release, rule.mode, q, extra, req);
+    const body = asObject(res.data, "slots");
+    const slots = readPoints(body, "slot").map((p) => ({ start: p.start, end: p.end, averagePrice: p.price, confidence: p.confidence }));
+    return { ...header(body, q), segment: req.segment, slots: slots.map(slotOf), minutes: totalMinutes(slots), nextUpdate: isoOrNull(body.next_update) };
+  }
+
+  /**
+   * The release the account speaks: its apiVersion, else the one the cloud names in its `flatpeak-version`
+   * answer header (seen on any answer; the login's, or one cheap GET /locations when none named it yet). A cloud that names
+   * none is taken to speak the newest release the client knows.
+   */
+  async release(opts: CallOptions = {}): Promise<Release> {
+    if (this.config.apiVersion && this.config.apiVersion.trim() !== "") return releaseOf(this.config.apiVersion.trim());
+    // The login's answer usually names it already; a cloud that names it only on data answers is asked once.
+    if (this.reportedVersion === undefined) await this.transport.tokens.get(opts.signal);
+    if (this.reportedVersion === undefined) {
+      await this.transport.request({ method: "GET", path: "/locations", query: { limit: 1 }, signal: opts.signal, onWait: opts.onWait }).then((r) => this.noteVersion(r));
+    }
+    return this.reportedVersion ? releaseOf(this.reportedVersion) : "busbar";
+  }
+
+  /** One page of the account's locations (GET /locations), for the editor's location picker. */
+  async browseLocations(opts: CallOptions & { cursor?: string; pageSize?: number } = {}) {
+    const page = await this.fetchPage("/locations", Math.min(opts.pageSize ?? 50, FLATPEAK_MAX_PAGE), opts.cursor || undefined, undefined, opts);
+    const last = page.data[page.data.length - 1];
+    return { items: page.data, next: page.hasMore && last && typeof last.id === "string" ? last.id : null };
+  }
+
+  private async priceCall(
+    release: Release,
+    what: "prices" | "duration" | "threshold",
+    q: CheckedPeriod,
+    extra: Record<string, string | number>,
+    opts: CallOptions,
+  ): Promise<ApiResponse> {
+    const endpoint = PRICE_ENDPOINTS[release][what];
+    const period = { start_time: iso(q.start), end_time: iso(q.end) };
+    const spec =
+      release === "zero"
+        ? { query: { ...period, direction: q.direction, ...(what === "prices" ? { include_tariff: true } : {}), ...extra } }
+        : { body: { ...(release === "busbar" ? { location_id: q.locationId } : {}), ...period, tariff_direction: q.direction, ...extra } };
+    try {
+      const res = await this.transport.request({ method: endpoint.method, path: endpoint.path(q.locationId), ...spec, signal: opts.signal, onWait: opts.onWait });
+      this.noteVersion(res);
+      return res;
+    } catch (err) {
+      throw explainPriceError(err, q);
+    }
+  }
+
+  private noteVersion(res: ApiResponse): void {
+    const v = res.headers["flatpeak-version"];
+    if (typeof v === "string" && v.trim() !== "") this.reportedVersion = v.trim();
+  }
+
   private async login(t: Transport) {
     const res = await t.login({ method: "GET", path: "/login", user: this.config.clientId, password: this.config.clientSecret });
+    this.noteVersion(res);
     const body = (res.data ?? {}) as Record<string, unknown>;
     const token = [body.bearer_token, body.token, body.access_token].find((v) => typeof v === "string" && v !== "");
     if (typeof token !== "string") {
@@ -133,6 +283,113 @@ export class FlatpeakClient implements DeviceCloudClient {
     }
     return { data: body.data as ApiObject[], hasMore: body.has_more === true };
   }
+}
+
+/** The release a version string names: by its name, else by its date (a later, unknown release speaks busbar). */
+export function releaseOf(version: string): Release {
+  const [date, name] = version.split(".");
+  const named = RELEASE_DATES.find(([r]) => r === name);
+  if (named) return named[0];
+  let found: Release = "zero";
+  for (const [r, from] of RELEASE_DATES) if (date >= from) found = r;
+  return found;
+}
+
+interface CheckedPeriod {
+  locationId: string;
+  start: number;
+  end: number;
+  direction: "IMPORT" | "EXPORT";
+}
+
+/** A location, a period of at most 90 days and a direction, each checked before any request. */
+export function checkPriceRequest(req: PriceRequest): CheckedPeriod {
+  if (typeof req.locationId !== "string" || !LOCATION_ID.test(req.locationId.trim())) {
+    throw invalidInput("locationId", `a Flatpeak location id looks like loc_641b90b758fb8e6293716e40, got ${describe(req.locationId)}.`);
+  }
+  for (const field of ["start", "end"] as const) {
+    if (typeof req[field] !== "number" || !Number.isFinite(req[field])) throw invalidInput(field, `must be a time, got ${describe(req[field])}.`);
+  }
+  if (req.end <= req.start) throw invalidInput("end", `the period must end after it starts (${iso(req.start)} to ${iso(req.end)}).`);
+  if (req.end - req.start > MAX_PRICE_DAYS * DAY_MS) throw invalidInput("end", `a period is at most ${MAX_PRICE_DAYS} days long (Flatpeak's limit).`);
+  const direction = req.direction ?? "IMPORT";
+  if (direction !== "IMPORT" && direction !== "EXPORT") throw invalidInput("direction", `must be "IMPORT" or "EXPORT", got ${describe(direction)}.`);
+  return { locationId: req.locationId.trim(), start: req.start, end: req.end, direction };
+}
+
+function checkSlotRule(rule: SlotRequest["rule"], periodMs: number): SlotRequest["rule"] {
+  if (rule?.mode === "duration") {
+    const m = rule.minutes;
+    if (typeof m !== "number" || !Number.isInteger(m) || m < 1 || m * 60_000 > periodMs) {
+      throw invalidInput("duration", `must be a whole number of minutes from 1 to the period's length (${Math.floor(periodMs / 60_000)}), got ${describe(m)}.`);
+    }
+    return rule;
+  }
+  if (rule?.mode === "threshold") {
+    const v = rule.value;
+    if (rule.kind === "relative") {
+      if (typeof v !== "number" || !(v >= 0.01 && v <= 1)) throw invalidInput("threshold", `a relative threshold is from 0.01 (the lowest price) to 1 (the highest), got ${describe(v)}.`);
+    } else if (rule.kind === "absolute") {
+      if (typeof v !== "number" || !Number.isFinite(v)) throw invalidInput("threshold", `an absolute threshold is a price in major currency units, got ${describe(v)}.`);
+    } else throw invalidInput("thresholdKind", `must be "relative" or "absolute", got ${describe(rule.kind)}.`);
+    return rule;
+  }
+  throw invalidInput("mode", `must be "duration" or "threshold", got ${describe((rule as { mode?: unknown } | undefined)?.mode)}.`);
+}
+
+/** What to do about the 422s Flatpeak answers when a location has no prices (flatpeak-prices.md §7). */
+const NO_PRICES: Record<string, (q: CheckedPeriod) => string> = {
+  no_tariff_connected: (q) =>
+    `No ${q.direction} tariff is connected to ${q.locationId} (Flatpeak keeps import and export tariffs apart): connect the customer's tariff with Flatpeak Connect, then ask again.`,
+  pending_connect: (q) =>
+    `Flatpeak Connect is reading the tariff of ${q.locationId} for the first time: ask again in 15 minutes at the earliest (Flatpeak asks for no retry sooner).`,
+  no_price_data: (q) =>
+    `Flatpeak has had no price data for ${q.locationId} for a long time (it sent the tariff.fetch.failed webhook): check the tariff in the Flatpeak dashboard, and ask again no more often than every 15 minutes.`,
+};
+
+function explainPriceError(err: unknown, q: CheckedPeriod): unknown {
+  if (!(err instanceof DeviceCloudError) || err.status !== 422 || !err.cloudCode || !NO_PRICES[err.cloudCode]) return err;
+  return new DeviceCloudError("API_ERROR", `${NO_PRICES[err.cloudCode](q)} (HTTP 422 ${err.cloudCode})`, { status: 422, cloudCode: err.cloudCode });
+}
+
+/** The entries of a price or slots answer, whatever the release calls their fields. */
+function readPoints(body: ApiObject, what: "price" | "slot"): PricePoint[] {
+  if (!Array.isArray(body.data)) throw new DeviceCloudError("API_ERROR", `The cloud's ${what} answer had no data list.`);
+  return body.data.map((raw) => {
+    const d = (raw && typeof raw === "object" ? raw : {}) as ApiObject;
+    const money = (d.price ?? d.tariff ?? {}) as ApiObject;
+    const start = Date.parse(String(d.valid_from ?? d.start_time));
+    const end = Date.parse(String(d.valid_to ?? d.end_time));
+    const value = [money.value, money.average, money.rate_avg, money.rate].find((v) => typeof v === "number");
+    const confidence = typeof money.confidence === "number" ? money.confidence : 1;
+    if (Number.isNaN(start) || Number.isNaN(end) || typeof value !== "number") {
+      throw new DeviceCloudError("API_ERROR", `The cloud's ${what} answer has an entry without a time or a price.`);
+    }
+    return { start, end, price: value, confidence };
+  });
+}
+
+function header(body: ApiObject, q: CheckedPeriod) {
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
+  return { locationId: q.locationId, timezone: text(body.location_timezone), currency: text(body.currency_code), direction: q.direction };
+}
+
+function entryOf(p: PricePoint): PriceEntry {
+  return { start: iso(p.start), end: iso(p.end), price: p.price, confidence: p.confidence };
+}
+
+function slotOf(s: ComputedSlot): SlotEntry {
+  return { start: iso(s.start), end: iso(s.end), averagePrice: s.averagePrice, confidence: s.confidence };
+}
+
+/** ISO 8601 in UTC, to the second (Flatpeak's own form). */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+}
+
+function isoOrNull(v: unknown): string | null {
+  const t = typeof v === "string" ? Date.parse(v) : NaN;
+  return Number.isNaN(t) ? null : iso(t);
 }
 
 /**

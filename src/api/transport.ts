@@ -426,7 +426,11 @@ export class Transport {
       default:
         message = `The cloud answered HTTP ${res.status}${said} to ${spec.method} ${spec.path}.`;
     }
-    return new DeviceCloudError(code, this.redact(message), { status: res.status });
+    const cloudCode = res.data && typeof res.data === "object" ? (res.data as Record<string, unknown>).code : undefined;
+    return new DeviceCloudError(code, this.redact(message), {
+      status: res.status,
+      cloudCode: typeof cloudCode === "string" && /^[a-z0-9_.]{1,64}$/.test(cloudCode) ? cloudCode : undefined,
+    });
   }
 
   /** The cloud's own message from any of the error shapes of both APIs. */

@@ -14,7 +14,11 @@ export type Operation =
   /** Timeline, actions log, tags and metafields of one device (Blynk). */
   | "deviceHistory"
   /** Polling for connection changes and new activations (src/api/watch.ts). */
-  | "watchDevices";
+  | "watchDevices"
+  /** The energy price series of a location (Flatpeak). */
+  | "prices"
+  /** The cheapest or dearest times of a period at a location (Flatpeak). */
+  | "priceSlots";
 
 /** A JSON object as the API returned it. */
 export type ApiObject = Record<string, unknown>;
@@ -102,4 +106,58 @@ export interface ClientConfig {
   rateLimit?: { limit?: number; windowMs: number };
   /** Called for every outgoing request (method and path only; never headers): used by tests and debug logs. */
   onRequest?: (info: { method: string; path: string }) => void;
+}
+
+export type PriceDirection = "IMPORT" | "EXPORT";
+
+/** A period at a location: epoch ms, `end` after `start`. */
+export interface PriceRequest extends CallOptions {
+  locationId: string;
+  start: number;
+  end: number;
+  direction?: PriceDirection;
+}
+
+export interface PriceEntry {
+  start: string;
+  end: string;
+  /** Per kWh, in major currency units as the cloud gives it. */
+  price: number;
+  /** 0..1; below 1: a forecast. */
+  confidence: number;
+}
+
+/** `devicecloud-prices`' payload: one shape whatever the release. */
+export interface PriceSeries {
+  locationId: string;
+  timezone: string | null;
+  currency: string | null;
+  direction: PriceDirection;
+  prices: PriceEntry[];
+  current: PriceEntry | null;
+  nextUpdate: string | null;
+}
+
+export interface SlotRequest extends PriceRequest {
+  segment: "LOW" | "HIGH";
+  rule: { mode: "duration"; minutes: number } | { mode: "threshold"; kind: "relative" | "absolute"; value: number };
+}
+
+export interface SlotEntry {
+  start: string;
+  end: string;
+  averagePrice: number;
+  confidence: number;
+}
+
+/** `devicecloud-price-slots`' payload (output "slots"). */
+export interface SlotPlan {
+  locationId: string;
+  timezone: string | null;
+  currency: string | null;
+  direction: PriceDirection;
+  segment: "LOW" | "HIGH";
+  slots: SlotEntry[];
+  minutes: number;
+  nextUpdate: string | null;
 }

@@ -42,13 +42,19 @@ export interface DeviceIdOptions {
   why?: string;
 }
 
-interface StatusState {
+export interface StatusState {
   fill?: "red" | "green" | "yellow" | "blue" | "grey";
   shape?: "ring" | "dot";
   text?: string;
 }
 
-export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Operation, handler: Handler): void {
+export interface FlowNodeOptions {
+  /** The status to show when no request is under way and the last one succeeded (default: green "ok"). */
+  idleStatus?: () => StatusState | undefined;
+}
+
+/** Wires a flow node; the returned `refresh` shows the status again (after the idle status changed). */
+export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Operation, handler: Handler, options: FlowNodeOptions = {}): { refresh: () => void } {
   const account = def.account ? (RED.nodes.getNode(def.account) as AccountNode | null) : null;
   const inflight = new Set<AbortController>();
   let closed = false;
@@ -67,7 +73,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
     if (waiting > 0) show({ fill: "yellow", shape: "ring", text: shared("status.waiting") });
     else if (active > 0) show({ fill: "blue", shape: "dot", text: shared("status.requesting") });
     else if (lastError) show({ fill: "red", shape: "ring", text: lastError });
-    else show({ fill: "green", shape: "dot", text: shared("status.ok") });
+    else show(options.idleStatus?.() ?? { fill: "green", shape: "dot", text: shared("status.ok") });
   };
 
   if (!account || typeof account.client !== "function") {
@@ -146,6 +152,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
     };
     await handler(ctx);
   }
+  return { refresh };
 }
 
 /** What each cloud offers, as its client declares it: checked here before the client is even ready. */

@@ -6,6 +6,7 @@
 import { Rng, isoSeconds, streamOf, STREAM } from "./rng";
 import { isPlainObject, parseBasic, parseBearer, parseJson, qp, type RouteMatch, type SimRequest, type SimResponse } from "./common";
 import type { TokenStore } from "./tokens";
+import { FlatpeakPriceRoom } from "./flatpeak-prices";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shapes
@@ -216,6 +217,24 @@ export class FlatpeakSim {
   private byRef = new Map<string, FlatpeakDevice[]>();
   private byLocation = new Map<string, FlatpeakDevice[]>();
   private readonly siteRank = new Map<string, number>();
+  /** Locations, prices and slots (flatpeak-prices.ts). */
+  private readonly prices = new FlatpeakPriceRoom({
+    locationIds: () => {
+      this.reindex();
+      return [...new Set([...this.byLocation.keys(), ...this.siteLocation.values()])];
+    },
+    hasLocation: (loc) => {
+      this.reindex();
+      return this.byLocation.has(loc) || [...this.siteLocation.values()].includes(loc);
+    },
+    devicesAt: (loc) => {
+      this.reindex();
+      return (this.byLocation.get(loc) ?? []).map((d) => d.id);
+    },
+    rich: (...a) => FlatpeakSim.rich(...a),
+    notFound: () => FlatpeakSim.notFound(),
+    page: (req, who, context, list, rankOf, noun) => this.page(req, who, context, list, rankOf, noun),
+  });
 
   constructor(opts: FlatpeakOptions, private readonly hooks: FlatpeakHooks) {
     this.accounts.set(FLATPEAK_DEMO.clientId, FLATPEAK_DEMO.clientSecret);
@@ -508,6 +527,19 @@ export class FlatpeakSim {
       };
     }
     if (path === "/sites") return { pattern: "/sites", authEndpoint: false, params: [], handlers: h({ GET: withVersion((r, p) => this.listSites(r, p)) }) };
+    const priced = this.prices.match(path);
+    if (priced) {
+      // The prices room answers each release in its own shape, so it reads Flatpeak-Version itself: only a malformed
+      // one is refused here.
+      const handlers: Record<string, Handler> = {};
+      for (const [method, fn] of Object.entries(priced.handlers)) {
+        handlers[method] = (req, p) => {
+          const v = FlatpeakSim.version(req, p.live);
+          return "error" in v && v.error.status === 400 ? v.error : fn(req, p);
+        };
+      }
+      return { pattern: priced.pattern, authEndpoint: false, params: priced.params, handlers };
+    }
     let m = /^\/devices\/([^/]+)$/.exec(path);
     if (m) {
       return {

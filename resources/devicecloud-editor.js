@@ -15,6 +15,7 @@
  *     watchProvider(node, options),                    shows/hides a warning row as the account changes
  *     attachDevicePicker(node, inputSelector, options),   search button + paged device list
  *     attachMetafieldPicker(node, inputSelector, options) pick button + metafield list (blynk)
+ *     attachLocationPicker(node, inputSelector, options)  pick button + paged location list (flatpeak)
  *     errorText(node, xhr, notDeployedKey)             the text for a failed admin request
  * }
  *
@@ -520,6 +521,53 @@
         return panel;
     }
 
+    /**
+     * Adds a pick button beside a locationId TypedInput: a paged list of the account's Flatpeak locations (GET
+     * /locations, with the locations its devices name); picking one sets the TypedInput to "str".
+     * options: { account: selector of the account select (default "#node-input-account") }
+     */
+    function attachLocationPicker(node, inputSelector, options) {
+        var opts = options || {};
+        var accountSelector = opts.account || "#node-input-account";
+        var input = $(inputSelector);
+        if (!input.length) {
+            return null;
+        }
+        var button = addButton(node, input, "fa-map-marker", "devicecloud.picker.locationsButton");
+        var panel = createListPanel({
+            node: node,
+            row: input.closest(".form-row"),
+            search: false,
+            emptyKey: "devicecloud.picker.noLocations",
+            notDeployedKey: "devicecloud.picker.notDeployedLocations",
+            precheck: function () {
+                return selectedAccount(accountSelector) ? "" : tr(node, "devicecloud.picker.noAccount");
+            },
+            request: function (query, cursor) {
+                return {
+                    url: "devicecloud/accounts/" + encodeURIComponent(selectedAccount(accountSelector)) + "/locations",
+                    data: cursor ? { cursor: cursor } : {}
+                };
+            },
+            format: function (item) {
+                return { id: item && item.id ? String(item.id) : "", label: item && item.name ? String(item.name) : "" };
+            },
+            onPick: function (item) {
+                input.typedInput("type", "str");
+                input.typedInput("value", String(item.id));
+                input.trigger("change");
+            }
+        });
+        button.on("click", function (evt) {
+            evt.preventDefault();
+            panel.toggle();
+        });
+        $(accountSelector).on("change", function () {
+            panel.reload();
+        });
+        return panel;
+    }
+
     window.DeviceCloudEditor = {
         version: 1,
         deviceIdTypes: ["msg", "flow", "global", "str", "env"],
@@ -530,6 +578,7 @@
         watchProvider: watchProvider,
         attachDevicePicker: attachDevicePicker,
         attachMetafieldPicker: attachMetafieldPicker,
+        attachLocationPicker: attachLocationPicker,
         errorText: errorText
     };
 })(window, window.jQuery);

@@ -15,6 +15,7 @@ import type { FlowNodeDef } from "./runtime/types";
 
 /** The slots endpoints of anode and busbar take 3 days; the node's own period is bounded the same way. */
 const MAX_HOURS = 72;
+const CATALOGUE = "@devicecloud/node-red-devicecloud/devicecloud-price-slots:devicecloud-price-slots.status";
 
 export = function (RED: NodeAPI): void {
   function PriceSlots(this: Node, def: FlowNodeDef): void {
@@ -33,11 +34,8 @@ export = function (RED: NodeAPI): void {
       if (output !== "switch" || !template) return undefined;
       const s = sw.state();
       const at = s.at === undefined ? undefined : clockTime(s.at, timezone);
-      const text = s.on
-        ? RED._("devicecloud-price-slots.status.onUntil", { time: at ?? "" })
-        : at
-          ? RED._("devicecloud-price-slots.status.offNext", { time: at })
-          : RED._("devicecloud-price-slots.status.off");
+      // Translated here (the editor translates a bare key, but cannot fill in the time).
+      const text = s.on ? RED._(`${CATALOGUE}.onUntil`, { time: at ?? "" }) : at ? RED._(`${CATALOGUE}.offNext`, { time: at }) : RED._(`${CATALOGUE}.off`);
       return { fill: s.on ? "green" : "grey", shape: s.on ? "dot" : "ring", text };
     };
     const pipeline = setupFlowNode(

@@ -3,10 +3,12 @@
  *   POST devicecloud/test                        "Test connection" (works before deploy; "__PWRD__" = stored secret)
  *   GET  devicecloud/accounts/:id/devices        one page of the account's devices for the picker
  *   GET  devicecloud/accounts/:id/metafields     the metafields of one device (Blynk)
+ *   GET  devicecloud/accounts/:id/locations      one page of the account's locations, with its devices' (Flatpeak)
  * Answers never carry a secret: only codes, messages, ids and names.
  */
 import type { NodeAPI } from "node-red";
-import type { AnyClient } from "../api";
+import { FlatpeakClient, type AnyClient } from "../api";
+import { unsupported } from "../api/base";
 import type { Request, Response } from "express";
 import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
 import { resolveBaseUrl } from "../api/server";
@@ -77,6 +79,11 @@ export function pickerEntry(d: ApiObject): { id: string | number; name: string }
   return { id, name };
 }
 
+/** A location as the picker shows it: its reference, time zone and currency. */
+function locationName(l: ApiObject): string {
+  return [l.reference_id, l.timezone, l.currency_code].filter((v) => typeof v === "string" && v !== "").join(" · ") || String(l.id);
+}
+
 export function registerAdminRoutes(RED: NodeAPI): void {
 
   RED.httpAdmin.post("/devicecloud/test", RED.auth.needsPermission("devicecloud-account.write"), async (req: Request, res: Response) => {
@@ -133,6 +140,27 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       cursor: typeof req.query.cursor === "string" ? req.query.cursor : undefined,
     });
     return { items: page.items.map(pickerEntry), next: page.next, total: page.total };
+  });
+
+  accountRoute("/devicecloud/accounts/:id/locations", async (client, req) => {
+    if (!(client instanceof FlatpeakClient)) throw unsupported(client.provider, "prices");
+    const cursor = typeof req.query.cursor === "string" && req.query.cursor !== "" ? req.query.cursor : undefined;
+    const page = await client.browseLocations({ cursor });
+    const items = new Map(page.items.map((l) => [String(l.id), { id: String(l.id), name: locationName(l) }]));
+    // The first page also offers the locations the account's devices name, so a device's own location is at hand.
+    if (!cursor) {
+      const devices = await client.browseDevices({ pageSize: 100 });
+      for (const d of devices.items) {
+        const device = pickerEntry(d).name;
+        for (const loc of Array.isArray(d.locations) ? d.locations : []) {
+          if (typeof loc !== "string") continue;
+          const known = items.get(loc);
+          if (!known) items.set(loc, { id: loc, name: device });
+          else if (!known.name.includes(" · device ")) known.name += ` · device ${device}`;
+        }
+      }
+    }
+    return { items: [...items.values()], next: page.next };
   });
 
   accountRoute("/devicecloud/accounts/:id/metafields", async (client, req) => {

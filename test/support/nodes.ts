@@ -18,6 +18,8 @@ export const NODE_TYPES = [
   "devicecloud-trigger-event",
   "devicecloud-update-metafield",
   "devicecloud-list-sites",
+  "devicecloud-prices",
+  "devicecloud-price-slots",
 ];
 export const OUR_NODES = NODE_TYPES.map(load);
 export const JOIN_NODE = require("@node-red/nodes/core/sequence/17-split.js");

@@ -389,30 +389,29 @@
     }
 
     /**
-     * Adds a search button beside a deviceId TypedInput (call it after .typedInput()). The button opens a
-     * searchable, paged list of the chosen account's devices; picking one sets the TypedInput to "str".
-     * options: { account: selector of the account select (default "#node-input-account") }
+     * A button beside a TypedInput that opens a paged list of one of the chosen account's collections (the
+     * admin route devicecloud/accounts/<id>/<what>); picking an entry sets the TypedInput to a fixed "str" id.
+     * kind: { what: "devices" | "locations", icon, buttonKey, emptyKey, notDeployedKey, search: bool }
      */
-    function attachDevicePicker(node, inputSelector, options) {
+    function attachAccountListPicker(node, inputSelector, options, kind) {
         var opts = options || {};
         var accountSelector = opts.account || "#node-input-account";
         var input = $(inputSelector);
         if (!input.length) {
             return null;
         }
-        var button = addButton(node, input, "fa-search", "devicecloud.picker.devicesButton");
+        var button = addButton(node, input, kind.icon, kind.buttonKey);
         var panel = createListPanel({
             node: node,
             row: input.closest(".form-row"),
-            search: true,
-            searchPlaceholder: tr(node, "devicecloud.picker.search"),
-            emptyKey: "devicecloud.picker.noDevices",
-            notDeployedKey: "devicecloud.picker.notDeployed",
+            search: kind.search,
+            searchPlaceholder: kind.search ? tr(node, "devicecloud.picker.search") : "",
+            emptyKey: kind.emptyKey,
+            notDeployedKey: kind.notDeployedKey,
             precheck: function () {
                 return selectedAccount(accountSelector) ? "" : tr(node, "devicecloud.picker.noAccount");
             },
             request: function (query, cursor) {
-                var accountId = selectedAccount(accountSelector);
                 var data = {};
                 if (query) {
                     data.q = query;
@@ -421,7 +420,7 @@
                     data.cursor = cursor;
                 }
                 return {
-                    url: "devicecloud/accounts/" + encodeURIComponent(accountId) + "/devices",
+                    url: "devicecloud/accounts/" + encodeURIComponent(selectedAccount(accountSelector)) + "/" + kind.what,
                     data: data
                 };
             },
@@ -450,6 +449,36 @@
             panel.reload();
         });
         return panel;
+    }
+
+    /**
+     * Adds a search button beside a deviceId TypedInput (call it after .typedInput()): a searchable, paged list
+     * of the chosen account's devices. options: { account: selector of the account select (default "#node-input-account") }
+     */
+    function attachDevicePicker(node, inputSelector, options) {
+        return attachAccountListPicker(node, inputSelector, options, {
+            what: "devices",
+            icon: "fa-search",
+            buttonKey: "devicecloud.picker.devicesButton",
+            emptyKey: "devicecloud.picker.noDevices",
+            notDeployedKey: "devicecloud.picker.notDeployed",
+            search: true
+        });
+    }
+
+    /**
+     * Adds a pick button beside a locationId TypedInput: a paged list of the account's Flatpeak locations (GET
+     * /locations, with the locations its devices name). options: as attachDevicePicker
+     */
+    function attachLocationPicker(node, inputSelector, options) {
+        return attachAccountListPicker(node, inputSelector, options, {
+            what: "locations",
+            icon: "fa-map-marker",
+            buttonKey: "devicecloud.picker.locationsButton",
+            emptyKey: "devicecloud.picker.noLocations",
+            notDeployedKey: "devicecloud.picker.notDeployedLocations",
+            search: false
+        });
     }
 
     /**
@@ -516,53 +545,6 @@
             panel.reload();
         });
         $(deviceSelector).on("change", function () {
-            panel.reload();
-        });
-        return panel;
-    }
-
-    /**
-     * Adds a pick button beside a locationId TypedInput: a paged list of the account's Flatpeak locations (GET
-     * /locations, with the locations its devices name); picking one sets the TypedInput to "str".
-     * options: { account: selector of the account select (default "#node-input-account") }
-     */
-    function attachLocationPicker(node, inputSelector, options) {
-        var opts = options || {};
-        var accountSelector = opts.account || "#node-input-account";
-        var input = $(inputSelector);
-        if (!input.length) {
-            return null;
-        }
-        var button = addButton(node, input, "fa-map-marker", "devicecloud.picker.locationsButton");
-        var panel = createListPanel({
-            node: node,
-            row: input.closest(".form-row"),
-            search: false,
-            emptyKey: "devicecloud.picker.noLocations",
-            notDeployedKey: "devicecloud.picker.notDeployedLocations",
-            precheck: function () {
-                return selectedAccount(accountSelector) ? "" : tr(node, "devicecloud.picker.noAccount");
-            },
-            request: function (query, cursor) {
-                return {
-                    url: "devicecloud/accounts/" + encodeURIComponent(selectedAccount(accountSelector)) + "/locations",
-                    data: cursor ? { cursor: cursor } : {}
-                };
-            },
-            format: function (item) {
-                return { id: item && item.id ? String(item.id) : "", label: item && item.name ? String(item.name) : "" };
-            },
-            onPick: function (item) {
-                input.typedInput("type", "str");
-                input.typedInput("value", String(item.id));
-                input.trigger("change");
-            }
-        });
-        button.on("click", function (evt) {
-            evt.preventDefault();
-            panel.toggle();
-        });
-        $(accountSelector).on("change", function () {
             panel.reload();
         });
         return panel;

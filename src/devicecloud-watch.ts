@@ -16,6 +16,9 @@ import { shared, type AccountNode, type FlowNodeDef } from "./runtime/types";
 /** Seconds; a runtime setting (settings.js `devicecloudWatchMinInterval`) may lower it, e.g. for tests. */
 const DEFAULT_MIN_INTERVAL = 10;
 const DEFAULT_INTERVAL = 60;
+/** The longest wait a Node.js timer can hold is 2^31 − 1 ms; a longer one would fire at once, in a loop. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_INTERVAL = Math.floor(MAX_TIMER_MS / 1000);
 /** Delay of the first poll after a deploy, so that the nodes it sends to are started (as inject's "once"). */
 const FIRST_POLL_MS = 100;
 
@@ -67,7 +70,7 @@ export = function (RED: NodeAPI): void {
       timer = setTimeout(() => {
         timer = undefined;
         void poll();
-      }, Math.max(0, ms));
+      }, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
     };
 
     const report = (err: unknown) => {
@@ -179,6 +182,9 @@ function readConfig(def: FlowNodeDef, minInterval: number) {
   const interval = isBlank(def.interval) ? DEFAULT_INTERVAL : Number(def.interval);
   if (!Number.isFinite(interval) || interval < minInterval) {
     throw invalidInput("interval", `must be a number of seconds of at least ${minInterval} (so the watch never floods the account), got ${describe(def.interval)}.`);
+  }
+  if (interval > MAX_INTERVAL) {
+    throw invalidInput("interval", `must be at most ${MAX_INTERVAL} seconds (24 days, the longest a timer waits), got ${describe(def.interval)}.`);
   }
   if (kind === "activated" && interval > 1800) {
     throw invalidInput("interval", `watching for activations polls at least every 1800 s (the cloud remembers activations for 60 minutes), got ${interval}.`);

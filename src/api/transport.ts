@@ -470,7 +470,7 @@ export class Transport {
 
   private tooLongError(res: ApiResponse, waitMs: number): DeviceCloudError {
     const cloud = this.cloudMessage(res.data);
-    const wait = waitMs >= 3_600_000 ? `${Math.round(waitMs / 360_000) / 10} h` : `${Math.ceil(waitMs / 1000)} s`;
+    const wait = waitMs >= 172_800_000 ? `${Math.round(waitMs / 86_400_000)} days` : waitMs >= 3_600_000 ? `${Math.round(waitMs / 360_000) / 10} h` : `${Math.ceil(waitMs / 1000)} s`;
     return new DeviceCloudError(
       "RATE_LIMITED",
       this.redact(

@@ -102,6 +102,27 @@ function buildPackage(tmp) {
 }
 
 /**
+ * Copies the project (without node_modules, .git and build outputs) into `tmp/project` and packs it there (prepack
+ * builds afresh). Returns the tarball: the package as a user gets it.
+ */
+function pack(tmp) {
+  const copy = path.join(tmp, "project");
+  const skip = new Set(["node_modules", ".git", "dist", "build", "coverage", ".scratch", ".node-red", "e2e-out", "scorecard.json"]);
+  fs.mkdirSync(copy);
+  for (const entry of fs.readdirSync(ROOT)) {
+    if (skip.has(entry) || entry.endsWith(".tgz")) continue;
+    fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"), "dir");
+  const dest = path.join(tmp, "pack");
+  fs.mkdirSync(dest);
+  run("npm", ["pack", "--pack-destination", dest, "--loglevel=error"], { cwd: copy });
+  const tgz = fs.readdirSync(dest).filter((f) => f.endsWith(".tgz"));
+  if (tgz.length !== 1) throw new Error(`one tarball expected in ${dest}, found ${tgz.join(", ")}`);
+  return path.join(dest, tgz[0]);
+}
+
+/**
  * A Node-RED user directory holding the package as a link, and a settings.js made of `settings` (a plain object;
  * values that are functions or RegExps are not supported).
  */
@@ -231,6 +252,7 @@ module.exports = {
   sleep,
   run,
   buildPackage,
+  pack,
   makeUserDir,
   freePort,
   startNodeRed,

@@ -27,6 +27,7 @@ const net = require("net");
 const os = require("os");
 const path = require("path");
 const kit = require("../../scripts/nodered-kit");
+const { pack } = require("./harness");
 const { checkPackContents, iconsOf } = require("../../scripts/validate");
 
 const ROOT = kit.ROOT;
@@ -170,24 +171,6 @@ function freePort() {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** Copies the project (without node_modules, .git and build outputs) and packs it there: prepack builds afresh. */
-function pack(tmp) {
-  const copy = path.join(tmp, "project");
-  const skip = new Set(["node_modules", ".git", "dist", "build", "coverage", ".scratch", ".node-red", "e2e-out", "scorecard.json"]);
-  fs.mkdirSync(copy);
-  for (const entry of fs.readdirSync(ROOT)) {
-    if (skip.has(entry) || entry.endsWith(".tgz")) continue;
-    fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
-  }
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"), "dir");
-  const dest = path.join(tmp, "pack");
-  fs.mkdirSync(dest);
-  run("npm", ["pack", "--pack-destination", dest, "--loglevel=error"], { cwd: copy });
-  const tgz = fs.readdirSync(dest).filter((f) => f.endsWith(".tgz"));
-  assert.equal(tgz.length, 1, `one tarball expected in ${dest}, found ${tgz.join(", ")}`);
-  return path.join(dest, tgz[0]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -531,6 +531,7 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
     const bad: Array<{ name: string; provider: "blynk" | "flatpeak"; node: Record<string, unknown>; code: string; field?: RegExp }> = [
       { name: "a device id that is not a Blynk id", provider: "blynk", node: { devices: "12, abc", devicesType: "str" }, code: "INVALID_INPUT", field: /^devices: / },
       { name: "an interval below the minimum", provider: "blynk", node: { interval: 0.01 }, code: "INVALID_INPUT", field: /^interval: / },
+      { name: "an interval longer than a timer can wait (2^31 − 1 ms)", provider: "blynk", node: { interval: 2_147_484 }, code: "INVALID_INPUT", field: /^interval: / },
       { name: "activations on Flatpeak", provider: "flatpeak", node: { watch: "activated" }, code: "UNSUPPORTED" },
       { name: "a devices list from an unset flow variable", provider: "flatpeak", node: { devices: "watched", devicesType: "flow" }, code: "INVALID_INPUT", field: /^devices: / },
     ];

@@ -73,3 +73,36 @@ export class CancelledError extends Error {
 export function isCancelled(err: unknown): err is CancelledError {
   return err instanceof CancelledError;
 }
+
+/** Marks where a secret was taken out of a text. */
+export const REDACTED = "[redacted]";
+
+/**
+ * Takes every secret out of a text, in each form a cloud may echo it in: as sent, percent-encoded (either case of
+ * hex digits, `+` for a space as in a form body) and escaped inside a JSON string (with or without `\/`). Call it
+ * on the whole text before any cut: a secret cut in two is no longer found. Secrets shorter than 4 characters are
+ * left alone (they would take out ordinary words).
+ */
+export function redact(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (typeof secret !== "string" || secret.length < 4) continue;
+    for (const form of secretForms(secret)) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  }
+  return out;
+}
+
+/** The forms of one secret, longest first, so that no shorter form leaves a piece of a longer one behind. */
+function secretForms(secret: string): string[] {
+  const encoded = encodeURIComponent(secret);
+  const json = JSON.stringify(secret).slice(1, -1);
+  const forms = new Set([
+    encoded,
+    encoded.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+    encoded.replace(/%20/g, "+"),
+    json.replace(/\//g, "\\/"),
+    json,
+    secret,
+  ]);
+  return [...forms].sort((a, b) => b.length - a.length);
+}

@@ -7,7 +7,7 @@ import { setMaxListeners } from "node:events";
 import http from "node:http";
 import https from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import { CancelledError, DeviceCloudError, type ErrorCode } from "./errors";
+import { CancelledError, DeviceCloudError, redact, type ErrorCode } from "./errors";
 import { Gate } from "./gate";
 import { TokenSource, type IssuedToken } from "./token";
 
@@ -63,6 +63,10 @@ const MAX_ERROR_RETRIES = 2;
  * each time; with the same value Node sees nothing to change.
  */
 const AXIOS_KEEPALIVE_MS = 60_000;
+/** The largest answer taken, counted after decompression; a larger one is dropped as it arrives (API_ERROR). */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+/** The most the cloud's own message may add to an error, cut after the secrets are taken out. */
+const CLOUD_MESSAGE_CHARS = 300;
 
 export class Transport {
   readonly gate: Gate;
@@ -92,7 +96,11 @@ export class Transport {
     this.httpsAgent = new https.Agent(agentOptions);
     this.http = axios.create({
       baseURL: opts.baseUrl.replace(/\/+$/, ""),
-      timeout: opts.timeoutMs,
+      // The account's timeout bounds the whole exchange (see exchange()); axios's own stops once the headers came.
+      timeout: 0,
+      maxContentLength: MAX_ANSWER_BYTES,
+      maxBodyLength: MAX_ANSWER_BYTES,
+      decompress: true,
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
       // Never follow a redirect: it could carry the credentials to another host.
@@ -336,23 +344,44 @@ export class Transport {
     }
   }
 
-  /** One HTTP exchange. Resolves with any answer; rejects with a mapped DeviceCloudError or CancelledError. */
+  /**
+   * One HTTP exchange, bounded as a whole: the account's timeout runs from sending the request to the last byte of
+   * the answer (a cloud that sends its headers at once and then trickles the body still times out). Resolves with
+   * any answer; rejects with a mapped DeviceCloudError or CancelledError.
+   */
   private async exchange(spec: RequestSpec, auth: Record<string, string>, signal: AbortSignal): Promise<ApiResponse> {
     this.requestCount++;
     this.opts.onRequest?.({ method: spec.method, path: spec.path });
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    if (body !== undefined && Buffer.byteLength(body) > MAX_ANSWER_BYTES) {
+      throw new DeviceCloudError("INVALID_INPUT", `The request to ${spec.method} ${spec.path} would be larger than 64 MiB; nothing was sent.`, { field: "payload" });
+    }
+    const bounded = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      bounded.abort();
+    }, this.opts.timeoutMs);
+    const onAbort = () => bounded.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) bounded.abort();
     let res: AxiosResponse<string>;
     try {
       res = await this.http.request<string>({
         method: spec.method,
         url: spec.path,
         params: spec.query ? dropUndefined(spec.query) : undefined,
-        data: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-        headers: spec.body === undefined ? auth : { ...auth, "Content-Type": "application/json" },
-        signal,
+        data: body,
+        headers: body === undefined ? auth : { ...auth, "Content-Type": "application/json" },
+        signal: bounded.signal,
       });
     } catch (err) {
+      if (timedOut && !signal.aborted) throw this.timeoutError();
       if (signal.aborted || axios.isCancel(err)) throw new CancelledError();
-      throw this.networkError(err);
+      throw this.networkError(err, spec);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
     }
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers ?? {})) {
@@ -386,11 +415,19 @@ export class Transport {
     return { status: res.status, data, headers };
   }
 
-  private networkError(err: unknown): DeviceCloudError {
+  private timeoutError(): DeviceCloudError {
+    return new DeviceCloudError("TIMEOUT", `No complete answer from ${this.host} within ${Math.round(this.opts.timeoutMs / 100) / 10} s.`);
+  }
+
+  private networkError(err: unknown, spec: RequestSpec): DeviceCloudError {
     const e = err as { code?: string; message?: string };
     const code = typeof e?.code === "string" ? e.code : "";
-    if (code === "ETIMEDOUT" || code === "ECONNABORTED") {
-      return new DeviceCloudError("TIMEOUT", `No answer from ${this.host} within ${Math.round(this.opts.timeoutMs / 100) / 10} s.`);
+    if (code === "ETIMEDOUT" || code === "ECONNABORTED") return this.timeoutError();
+    if (code === "ERR_BAD_RESPONSE" && /maxContentLength/.test(e?.message ?? "")) {
+      return new DeviceCloudError(
+        "API_ERROR",
+        `The cloud's answer to ${spec.method} ${spec.path} was too large (answer too large: over 64 MiB once unpacked); it was dropped, not kept.`,
+      );
     }
     const reasons: Record<string, string> = {
       ECONNREFUSED: "the connection was refused",
@@ -433,15 +470,18 @@ export class Transport {
     });
   }
 
-  /** The cloud's own message from any of the error shapes of both APIs. */
+  /**
+   * The cloud's own message from any of the error shapes of both APIs, its secrets taken out before it is cut to
+   * CLOUD_MESSAGE_CHARS (a secret across the cut would otherwise leave its first part).
+   */
   cloudMessage(data: unknown): string | undefined {
     if (!data || typeof data !== "object") return undefined;
     const d = data as Record<string, unknown>;
-    const str = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, 300) : undefined);
+    const str = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? this.redact(v.trim()).slice(0, CLOUD_MESSAGE_CHARS) : undefined);
     if (d.error && typeof d.error === "object") return str((d.error as Record<string, unknown>).message);
     if (typeof d.error === "string") {
       const desc = str(d.error_description);
-      return desc ? `${desc} (${d.error})` : str(d.error);
+      return desc ? `${desc} (${str(d.error)})` : str(d.error);
     }
     const message = str(d.message);
     const code = str(d.code);
@@ -450,10 +490,7 @@ export class Transport {
   }
 
   private redact(text: string): string {
-    let out = text;
-    const secrets = [...this.opts.secrets, ...this.sentSecrets, this.tokens.value ?? ""].filter((s) => s && s.length >= 4);
-    for (const s of secrets) out = out.split(s).join("[redacted]");
-    return out;
+    return redact(text, [...this.opts.secrets, ...this.sentSecrets, this.tokens.value ?? ""]);
   }
 
   private remember(secret: string): void {

@@ -5,12 +5,24 @@ import type { Provider } from "../api/types";
 import { acquireSimulator, releaseSimulator } from "./simulator-host";
 import type { AccountCredentials, AccountDef } from "./types";
 
-export function accountOptions(def: AccountDef): { provider: Provider; simulate: boolean; timeoutMs: number } {
+/** The account's timeout in seconds: the longest one exchange may take (the editor checks the same range). */
+export const TIMEOUT_RANGE = { min: 1, max: 600, default: 30 } as const;
+
+export function accountOptions(def: AccountDef): { provider: Provider; simulate: boolean } {
   const provider: Provider = def.provider === "blynk" ? "blynk" : "flatpeak";
   const simulate = def.simulate === true || (def.simulate as unknown) === "true";
-  const t = Number(def.timeout);
-  const timeoutMs = Number.isFinite(t) && t > 0 ? Math.round(t * 1000) : 30_000;
-  return { provider, simulate, timeoutMs };
+  return { provider, simulate };
+}
+
+/** The timeout in ms; missing (an older or hand-written flow) means the default; out of range is INVALID_INPUT. */
+export function accountTimeoutMs(def: AccountDef): number {
+  const raw = def.timeout as unknown;
+  if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return TIMEOUT_RANGE.default * 1000;
+  const seconds = typeof raw === "number" || typeof raw === "string" ? Number(raw) : NaN;
+  if (!(seconds >= TIMEOUT_RANGE.min && seconds <= TIMEOUT_RANGE.max)) {
+    throw invalidInput("timeout", `the account's timeout is a number of seconds from ${TIMEOUT_RANGE.min} to ${TIMEOUT_RANGE.max}, got ${JSON.stringify(String(raw)).slice(0, 40)}.`);
+  }
+  return Math.round(seconds * 1000);
 }
 
 /**
@@ -21,7 +33,8 @@ export async function openClient(
   def: AccountDef,
   creds: AccountCredentials,
 ): Promise<{ client: AnyClient; release: () => Promise<void> }> {
-  const { provider, simulate, timeoutMs } = accountOptions(def);
+  const { provider, simulate } = accountOptions(def);
+  const timeoutMs = accountTimeoutMs(def);
   const common = {
     provider,
     apiVersion: typeof def.apiVersion === "string" ? def.apiVersion.trim() : "",

@@ -20,6 +20,16 @@ export interface FaultSpec {
   drop?: boolean;
   malformed?: boolean;
   hang?: boolean;
+  /** Answer 200 with a JSON body of this many bytes. */
+  hugeBytes?: number;
+  /** Answer 200 gzip-compressed: this many bytes once unpacked. */
+  gzipBombBytes?: number;
+  /** Send the real answer's headers at once, then its body one byte every this many ms. */
+  trickleMs?: number;
+  /** Flatpeak lists: ignore `starting_after`, so every page is the first one again. */
+  repeatCursor?: boolean;
+  /** Blynk pages: at most this many items, whatever `size` asks for. */
+  pageLimit?: number;
   times?: number;
   probability?: number;
 }
@@ -55,8 +65,19 @@ export function checkFault(f: FaultSpec): FaultSpec {
   if (f.probability !== undefined && (typeof f.probability !== "number" || !(f.probability >= 0 && f.probability <= 1))) {
     throw new RangeError("fault.probability must be from 0 to 1");
   }
-  for (const k of ["includeAuth", "drop", "malformed", "hang"] as const) if (f[k] !== undefined && typeof f[k] !== "boolean") throw new TypeError(`fault.${k} must be a boolean`);
+  for (const k of ["hugeBytes", "gzipBombBytes", "trickleMs", "pageLimit"] as const) {
+    const v = f[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 2 ** 32)) throw new RangeError(`fault.${k} must be a whole number from 1 to 2^32`);
+  }
+  for (const k of ["includeAuth", "drop", "malformed", "hang", "repeatCursor"] as const) if (f[k] !== undefined && typeof f[k] !== "boolean") throw new TypeError(`fault.${k} must be a boolean`);
   return f;
+}
+
+/** The faults that change what is asked rather than what is answered: a cursor ignored, a page size capped. */
+export function rewriteRequest(query: URLSearchParams, hits: readonly FaultSpec[]): void {
+  if (hits.some((f) => f.repeatCursor)) query.delete("starting_after");
+  const pageLimit = hits.find((f) => f.pageLimit !== undefined)?.pageLimit;
+  if (pageLimit !== undefined && !(Number(query.get("size")) <= pageLimit)) query.set("size", String(pageLimit));
 }
 
 export class FaultTable {

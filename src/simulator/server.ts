@@ -7,7 +7,8 @@ import http from "http";
 import type { AddressInfo, Socket } from "net";
 import type { SimCloud } from "./cloud";
 import { redactedTarget, type RouteMatch, type SimRequest, type SimResponse } from "./common";
-import type { ActiveFault, FaultTable } from "./faults";
+import { rewriteRequest, type ActiveFault, type FaultTable } from "./faults";
+import { sendGzipBomb, sendHuge, sendTrickle } from "./fault-bodies";
 import type { RateLimiter } from "./rate-limit";
 import type { SimulatorStats } from "./stats";
 
@@ -26,7 +27,8 @@ export interface ServerParts {
   log(line: string): void;
 }
 
-export function send(res: http.ServerResponse, r: SimResponse): void {
+/** Sends an answer at once, or with `pace` (a trickle fault) its body one byte at a time. */
+export function send(res: http.ServerResponse, r: SimResponse, pace?: { intervalMs: number; wait: (ms: number) => Promise<void> }): void {
   if (res.headersSent || res.destroyed) return;
   const headers: Record<string, string | number> = { ...(r.headers ?? {}) };
   let payload: string | undefined;
@@ -34,6 +36,10 @@ export function send(res: http.ServerResponse, r: SimResponse): void {
   if (payload !== undefined) {
     headers["Content-Type"] = "application/json";
     headers["Content-Length"] = Buffer.byteLength(payload);
+  }
+  if (pace && payload !== undefined) {
+    void sendTrickle(res, r.status, headers, payload, pace.intervalMs, pace.wait);
+    return;
   }
   res.writeHead(r.status, headers);
   res.end(payload);
@@ -197,8 +203,10 @@ export class SimServer {
     stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
     if (req.headers.authorization !== undefined) stats.authHeadersSeen++;
     const target = redactedTarget(path, url.searchParams);
+    /** Set by a trickle fault once the request has met its faults. */
+    let pace: { intervalMs: number; wait: (ms: number) => Promise<void> } | undefined = undefined;
     const done = (r: SimResponse | string) => {
-      if (typeof r !== "string") send(res, r);
+      if (typeof r !== "string") send(res, r, pace);
       log(`${cloud.name} ${method} ${target} ${typeof r === "string" ? r : r.status} ${Date.now() - t0}ms`);
     };
 
@@ -215,13 +223,16 @@ export class SimServer {
       if (this.closing) return;
       sreq.now = Date.now();
     }
-    if (this.applyFault(ex, req, hits)) return;
+    rewriteRequest(sreq.query, hits);
+    if (this.applyFault(ex, req, res, hits)) return;
+    const trickle = hits.find((f) => f.trickleMs !== undefined);
+    if (trickle) pace = { intervalMs: trickle.trickleMs as number, wait: (ms) => this.sleep(ms) };
     done(cloud.finalize(this.answer(ex, target), sreq));
   }
 
-  /** Acts on the first fault that replaces the answer (drop, hang, malformed, status); true when one did. */
-  private applyFault(ex: Exchange, req: http.IncomingMessage, hits: ActiveFault[]): boolean {
-    const fault = hits.find((f) => f.drop || f.hang || f.malformed || f.status !== undefined);
+  /** Acts on the first fault that replaces the answer (drop, hang, malformed, a huge body, status); true when one did. */
+  private applyFault(ex: Exchange, req: http.IncomingMessage, res: http.ServerResponse, hits: ActiveFault[]): boolean {
+    const fault = hits.find((f) => f.drop || f.hang || f.malformed || f.hugeBytes || f.gzipBombBytes || f.status !== undefined);
     if (!fault) return false;
     if (fault.drop) {
       req.socket.destroy();
@@ -230,6 +241,12 @@ export class SimServer {
       ex.done("hanging");
     } else if (fault.malformed) {
       ex.done(ex.cloud.finalize({ status: 200, raw: '{"object":"list","data":[{"id":' }, ex.sreq));
+    } else if (fault.hugeBytes) {
+      sendHuge(res, fault.hugeBytes);
+      ex.done("huge body");
+    } else if (fault.gzipBombBytes) {
+      sendGzipBomb(res, fault.gzipBombBytes);
+      ex.done("gzip bomb");
     } else {
       const r = ex.cloud.errors.forStatus(fault.status as number, ex.match?.authEndpoint ?? false);
       if (fault.status === 429 && fault.retryAfter !== undefined) {

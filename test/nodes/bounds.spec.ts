@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { withSimulator } from "../support/sim";
-import { account, helper, loadFlow, nextMessages } from "../support/nodes";
+import { account, freshRuntimeEach, helper, loadFlow, nextMessages } from "../support/nodes";
 
 describe("bounds at the nodes", function () {
   this.timeout(60_000);
@@ -14,15 +14,7 @@ describe("bounds at the nodes", function () {
     sim = await withSimulator();
   });
   after(() => sim.close());
-  beforeEach((done) => {
-    sim.clearFaults();
-    sim.resetStats();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  freshRuntimeEach(() => sim);
 
   async function getDeviceWith(timeout: unknown): Promise<Record<string, any>> {
     const a = account(sim, "flatpeak", "acc", timeout === undefined ? {} : { timeout });

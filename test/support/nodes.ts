@@ -61,3 +61,16 @@ export function statuses(id: string): Array<Record<string, any>> {
   (helper.getNode(id) as any).on("call:status", (call: { args: unknown[] }) => seen.push(call.args[0] as Record<string, any>));
   return seen;
 }
+
+/** Each test in a fresh runtime, the simulator's faults and counters cleared first. */
+export function freshRuntimeEach(sim: () => Simulator): void {
+  beforeEach((done) => {
+    sim().clearFaults();
+    sim().resetStats();
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((r) => helper.stopServer(() => r()));
+  });
+}

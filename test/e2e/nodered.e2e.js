@@ -49,6 +49,8 @@ const TYPES = [
   "devicecloud-manage-device",
   "devicecloud-device-history",
   "devicecloud-watch",
+  "devicecloud-prices",
+  "devicecloud-price-slots",
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -318,6 +320,32 @@ const EXPECT = {
     "Blynk device created": (v) => {
       blynkDevice(v);
       return `${v.id} ${v.name}`;
+    },
+  },
+  "Today's prices": {
+    Prices: (v) => {
+      assert.deepEqual(Object.keys(v), ["locationId", "timezone", "currency", "direction", "prices", "current", "nextUpdate"], JSON.stringify(v).slice(0, 300));
+      assert.ok(v.prices.length >= 46, `half-hours of a day: ${v.prices.length}`);
+      for (const p of v.prices) assert.ok(typeof p.price === "number" && p.confidence > 0 && p.confidence <= 1 && Date.parse(p.end) > Date.parse(p.start), JSON.stringify(p));
+      assert.ok(v.current && Date.parse(v.current.start) <= Date.now() && Date.now() < Date.parse(v.current.end) + 60_000, "the current price");
+      return `${v.prices.length} prices in ${v.currency}, ${v.timezone}`;
+    },
+    "Current price": (v) => {
+      assert.equal(typeof v, "number");
+      return `${v} per kWh`;
+    },
+  },
+  "Charge the car in the cheapest 3 hours before 07:00": {
+    Charger: (v) => {
+      assert.equal(typeof v, "boolean");
+      return `switched ${v ? "on" : "off"}`;
+    },
+    Plan: (v) => {
+      assert.equal(v.minutes, 180, JSON.stringify(v).slice(0, 300));
+      assert.equal(v.segment, "LOW");
+      const end = v.slots.length ? Date.parse(v.slots[v.slots.length - 1].end) : 0;
+      assert.ok(end > Date.now() && end <= Date.now() + 27 * 3_600_000, "before the next 07:00");
+      return `${v.slots.length} slot(s), from ${v.slots[0].start}`;
     },
   },
   "Walk a whole fleet": {

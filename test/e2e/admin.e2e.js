@@ -6,6 +6,7 @@
  *   POST <admin>/devicecloud/test                        (needsPermission devicecloud-account.write)
  *   GET  <admin>/devicecloud/accounts/:id/devices        (needsPermission devicecloud-account.read)
  *   GET  <admin>/devicecloud/accounts/:id/metafields     (needsPermission devicecloud-account.read)
+ *   GET  <admin>/devicecloud/accounts/:id/locations      (needsPermission devicecloud-account.read)
  *
  * Node-RED 4.1 (the project's devDependency) runs with a settings file that sets adminAuth (two users with bcrypt
  * passwords: "admin" with every permission, "reader" with read only) and httpAdminRoot "/admin". A simulator of both
@@ -174,16 +175,17 @@ async function main() {
       ["POST", "/devicecloud/test", { id: IDS.flatpeak, provider: "flatpeak", server: sim.url, simulate: false, timeout: 10, clientId: FLATPEAK_CLIENT, clientSecret: "__PWRD__" }],
       ["GET", `/devicecloud/accounts/${IDS.flatpeak}/devices`],
       ["GET", `/devicecloud/accounts/${IDS.blynk}/metafields?deviceId=1`],
+      ["GET", `/devicecloud/accounts/${IDS.flatpeak}/locations`],
     ];
 
-    await test("without a token, and with a bad one, each of the three routes answers 401", async () => {
+    await test(`without a token, and with a bad one, each of the ${routes.length} routes answers 401`, async () => {
       for (const [method, route, body] of routes) {
         const none = await call(`${method} ${route} no token`, method, route, { body });
         assert.equal(none.status, 401, `${method} /admin${route} without a token: ${none.status} ${none.text}`);
         const bad = await call(`${method} ${route} bad token`, method, route, { body, tok: "not-a-token" });
         assert.equal(bad.status, 401, `${method} /admin${route} with a bad token: ${bad.status}`);
       }
-      return "6 × 401";
+      return `${routes.length * 2} × 401`;
     });
 
     if (!(await test("deploy (POST /admin/flows with the admin token): accounts with their secrets", async () => {
@@ -227,6 +229,13 @@ async function main() {
         body: { id: "e2e0not0deployed", provider: "blynk", server: sim.url, simulate: false, timeout: 10, clientId: BLYNK_CLIENT, clientSecret: SECRETS.blynk },
       });
       assert.equal(typed.json.ok, true, `Test connection of an account not deployed yet, secret typed: ${typed.text}`);
+      const locs = await call("locations flatpeak", "GET", `/devicecloud/accounts/${IDS.flatpeak}/locations`, { tok: adminToken });
+      assert.equal(locs.status, 200, locs.text);
+      assert.ok(locs.json.items.length > 0 && locs.json.items.every((l) => /^loc_/.test(l.id) && typeof l.name === "string"), locs.text.slice(0, 300));
+      assert.ok(locs.json.items.some((l) => / · device /.test(l.name)), "the locations the devices name are marked");
+      const noLocs = await call("locations blynk", "GET", `/devicecloud/accounts/${IDS.blynk}/locations`, { tok: adminToken });
+      assert.equal(noLocs.status, 400, noLocs.text);
+      assert.equal(noLocs.json.code, "UNSUPPORTED");
       const simulated = await call("test simulate", "POST", "/devicecloud/test", { tok: adminToken, body: { id: "x", provider: "flatpeak", simulate: true } });
       assert.equal(simulated.json.ok, true, simulated.text);
       return `${fp.json.items.length} Flatpeak, ${bl.json.items.length} of ${bl.json.total} Blynk thermostats, ${mf.json.items.length} metafields; test: ${t.text}`;

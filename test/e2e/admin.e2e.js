@@ -55,6 +55,7 @@ const IDS = {
   down: "e2e0acc000down00",
   wrong: "e2e0acc00wrong00",
   getDevice: "e2e0get0device00",
+  priceSlots: "e2e0price0slots0",
   inject: "e2e0inject000000",
 };
 const FLATPEAK_CLIENT = "acc_e2e000000000000000000001";
@@ -168,6 +169,10 @@ async function main() {
       {
         id: IDS.getDevice, type: "devicecloud-get-device", z: IDS.tab, name: "", account: IDS.flatpeak, deviceId: "deviceId",
         deviceIdType: "msg", detail: "full", includeToken: false, x: 320, y: 80, wires: [[]],
+      },
+      {
+        id: IDS.priceSlots, type: "devicecloud-price-slots", z: IDS.tab, name: "", account: IDS.flatpeak, locationId: "locationId",
+        locationIdType: "msg", x: 320, y: 160, wires: [[]],
       },
     ];
 
@@ -306,7 +311,7 @@ async function main() {
     });
 
     // ----- the editor at /admin/: login, then the picker and Test connection call the routes with relative URLs
-    await test("Chromium: login at /admin/, the device picker and Test connection (stored secret) work", async () => {
+    await test("Chromium: login at /admin/, the device and location pickers and Test connection (stored secret) work", async () => {
       browser = await h.launchBrowser(tmp);
       const page = browser.pages()[0] || (await browser.newPage());
       page.setDefaultTimeout(20000);
@@ -344,9 +349,25 @@ async function main() {
       assert.match(text, /^Connected: /, text);
       await page.locator("#node-config-dialog-cancel").click();
       await page.locator("#node-dialog-cancel").click();
-      const expected = [`GET /admin/devicecloud/accounts/${IDS.flatpeak}/devices 200`, "POST /admin/devicecloud/test 200"];
+      // price slots: the location picker lists the account's locations
+      await page.locator("#node-dialog-ok").waitFor({ state: "hidden" });
+      await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${IDS.priceSlots}"] rect.red-ui-flow-node`).dblclick();
+      await page.locator("#node-dialog-ok").waitFor({ state: "visible" });
+      const locRow = page.locator("#node-input-locationId").locator("xpath=ancestor::div[contains(@class,'form-row')][1]");
+      await locRow.locator("button.devicecloud-picker-button").click();
+      const firstLoc = locRow.locator(".devicecloud-picker-list li a").first();
+      await firstLoc.waitFor({ state: "visible" });
+      const pickedLoc = (await firstLoc.textContent()).trim();
+      await firstLoc.click();
+      assert.match(await page.locator("#node-input-locationId").inputValue(), /^loc_/);
+      await page.locator("#node-dialog-cancel").click();
+      const expected = [
+        `GET /admin/devicecloud/accounts/${IDS.flatpeak}/devices 200`,
+        "POST /admin/devicecloud/test 200",
+        `GET /admin/devicecloud/accounts/${IDS.flatpeak}/locations 200`,
+      ];
       for (const e of expected) assert.ok(adminCalls.includes(e), `the editor called ${e} (it called: ${adminCalls.join(", ")})`);
-      return `picked ${picked}; ${text}; ${adminCalls.join(", ")}`;
+      return `picked ${picked} and location ${pickedLoc}; ${text}; ${adminCalls.join(", ")}`;
     });
 
     await test("no answer holds a secret", async () => {

@@ -11,6 +11,7 @@ import { describe } from "./api/flatpeak";
 import type { CallOptions } from "./api/types";
 import { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult, type WatchKind } from "./api/watch";
 import { evaluateProperty, isBlank, supportsOp, toDeviceCloudError, type Msg } from "./runtime/pipeline";
+import { errorStatus, stamped, statusBoard, type Status } from "./runtime/status";
 import { shared, type AccountNode, type FlowNodeDef } from "./runtime/types";
 
 /** Seconds; a runtime setting (settings.js `devicecloudWatchMinInterval`) may lower it, e.g. for tests. */
@@ -37,14 +38,8 @@ export = function (RED: NodeAPI): void {
     let lastReported = "";
     let warnedFor = 0;
     let waiting = false;
-    let shown = "";
-
-    const show = (s: { fill?: "red" | "green" | "yellow" | "blue" | "grey"; shape?: "ring" | "dot"; text?: string }) => {
-      const key = JSON.stringify(s);
-      if (closed || key === shown) return;
-      shown = key;
-      node.status(s);
-    };
+    const board = statusBoard(node);
+    const show = board.show;
 
     // Everything is read once; a bad property fails every poll with the same INVALID_INPUT (and stops polling).
     let config: { kind: WatchKind; interval: number; initial: "state" | "none"; offlineAfter: number } | undefined;
@@ -75,7 +70,7 @@ export = function (RED: NodeAPI): void {
 
     const report = (err: unknown) => {
       const e = toDeviceCloudError(err);
-      show({ fill: "red", shape: "ring", text: e.code });
+      show(errorStatus(e.code));
       // A run of the same failure is reported once; the status keeps showing it until a poll succeeds.
       const key = `${e.code}\u0000${e.message}`;
       if (key === lastReported) return;
@@ -164,7 +159,7 @@ export = function (RED: NodeAPI): void {
       if (timer) clearTimeout(timer);
       timer = undefined;
       controller?.abort();
-      node.status({});
+      board.close();
       done();
     });
   }
@@ -206,10 +201,11 @@ function minIntervalSetting(settings: unknown): number {
   return Number.isFinite(v) && v > 0 ? v : DEFAULT_MIN_INTERVAL;
 }
 
-function statusOf(RED: NodeAPI, kind: WatchKind, r: PollResult) {
+/** "3/12 online · 12:03": to the minute, so a watch polling every few seconds sets its status once a minute. */
+function statusOf(RED: NodeAPI, kind: WatchKind, r: PollResult): Status {
   const text =
     kind === "status"
       ? RED._("devicecloud-watch.status.online", { online: r.online ?? 0, total: r.watched })
       : RED._("devicecloud-watch.status.activated", { count: r.watched });
-  return { fill: "green" as const, shape: "dot" as const, text };
+  return { fill: "green", shape: "dot", text: stamped(text, false) };
 }

@@ -82,7 +82,7 @@ export async function* numberedPages(
       yielded += items.length;
       // A short page means the fleet shrank while we paged: there is nothing after it.
       const last = index === pages - 1 || (max > 0 && yielded >= max) || page.content.length < size;
-      yield { items, total, index, last };
+      yield { items, total, index, last, pages };
       if (last) return;
     }
   } finally {

@@ -31,6 +31,8 @@ export interface Page<T = ApiObject> {
   index: number;
   /** True on the last page that will be yielded. */
   last: boolean;
+  /** How many pages the listing yields, where the cloud's total tells (Blynk); undefined for cursor pages. */
+  pages?: number;
 }
 
 export interface CallOptions {

@@ -36,6 +36,14 @@ export function listSettings(def: FlowNodeDef, msg: Msg): ListSettings {
   return { output: outputRaw, max: maxRaw, query };
 }
 
+/** Each page, told to the status as it arrives ("page 3 of 100"). */
+async function* withProgress(ctx: InputContext, pages: AsyncGenerator<Page>): AsyncGenerator<Page> {
+  for await (const page of pages) {
+    ctx.progress(page.index + 1, page.pages);
+    yield page;
+  }
+}
+
 /**
  * Runs a listing and sends it. In "page" and "device" modes each message carries msg.parts as the split node
  * sets it (type "array", id, index, and count on the last message), so a join node in automatic mode rebuilds
@@ -48,7 +56,7 @@ export async function sendListing(
   list: (opts: ListOptions) => AsyncGenerator<Page>,
 ): Promise<void> {
   const { msg } = ctx;
-  const pages = list({ ...ctx.call, query: settings.query, max: settings.max });
+  const pages = withProgress(ctx, list({ ...ctx.call, query: settings.query, max: settings.max }));
   if (settings.output === "array") {
     const items: unknown[] = [];
     let total: number | undefined;

@@ -10,6 +10,7 @@ import { unsupported } from "../api/base";
 import { BLYNK_OPERATIONS } from "../api/blynk";
 import { FLATPEAK_OPERATIONS } from "../api/flatpeak";
 import type { CallOptions, Operation } from "../api/types";
+import { errorStatus, okStatus, pageStatus, statusBoard, type Status } from "./status";
 import { shared, type AccountNode, type FlowNodeDef } from "./types";
 
 /** A message as it flows: any properties. */
@@ -31,6 +32,8 @@ export interface InputContext {
   deviceId(options?: DeviceIdOptions): Promise<string | number>;
   /** A fresh copy of the input message, for nodes that send several. */
   clone(): Msg;
+  /** A listing's progress for the status: page `page` (from 1) of `pages`, where the cloud tells how many. */
+  progress(page: number, pages?: number): void;
 }
 
 export type Handler = (ctx: InputContext) => Promise<void>;
@@ -42,14 +45,11 @@ export interface DeviceIdOptions {
   why?: string;
 }
 
-export interface StatusState {
-  fill?: "red" | "green" | "yellow" | "blue" | "grey";
-  shape?: "ring" | "dot";
-  text?: string;
-}
+/** Kept under this name for the nodes that set an idle status of their own. */
+export type StatusState = Status;
 
 export interface FlowNodeOptions {
-  /** The status to show when no request is under way and the last one succeeded (default: green "ok"). */
+  /** The status to show when no request is under way and the last one succeeded (default: green "ok · time"). */
   idleStatus?: () => StatusState | undefined;
 }
 
@@ -60,20 +60,20 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
   let closed = false;
   let active = 0;
   let waiting = 0;
-  let lastError: string | undefined;
-  let shown = "";
-
-  const show = (s: StatusState) => {
-    const key = JSON.stringify(s);
-    if (key === shown || closed) return;
-    shown = key;
-    node.status(s);
-  };
+  /** The outcome of the last message, stamped when it ended. */
+  let outcome: Status | undefined;
+  /** The progress of the listing under way, if any. */
+  let progress: Status | undefined;
+  const board = statusBoard(node);
+  const show = board.show;
   const refresh = () => {
     if (waiting > 0) show({ fill: "yellow", shape: "ring", text: shared("status.waiting") });
-    else if (active > 0) show({ fill: "blue", shape: "dot", text: shared("status.requesting") });
-    else if (lastError) show({ fill: "red", shape: "ring", text: lastError });
-    else show(options.idleStatus?.() ?? { fill: "green", shape: "dot", text: shared("status.ok") });
+    else if (active > 0) show(progress ?? { fill: "blue", shape: "dot", text: shared("status.requesting") });
+    else if (outcome?.fill === "red") show(outcome);
+    else {
+      const idle = options.idleStatus?.() ?? outcome;
+      if (idle) show(idle);
+    }
   };
 
   if (!account || typeof account.client !== "function") {
@@ -104,15 +104,16 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
         waiting--;
       }
       active--;
+      if (active === 0) progress = undefined;
       if (closed) return; // Nothing is sent or reported once the node is closed.
       if (err === undefined) {
-        lastError = undefined;
+        outcome = okStatus(RED);
         refresh();
         done();
         return;
       }
       const error = toDeviceCloudError(err);
-      lastError = error.code;
+      outcome = errorStatus(error.code);
       refresh();
       done(error);
     };
@@ -126,7 +127,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
     closed = true;
     for (const c of inflight) c.abort();
     inflight.clear();
-    node.status({});
+    board.close();
     done();
   });
 
@@ -149,6 +150,11 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
       evaluate,
       deviceId: (options) => resolveDeviceId(client, msg, def, evaluate, options),
       clone: () => RED.util.cloneMessage(msg) as Msg,
+      progress: (page, pages) => {
+        if (closed) return;
+        progress = pageStatus(RED, page, pages);
+        refresh();
+      },
     };
     await handler(ctx);
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { clientFor, collect, withSimulator } from "../support/sim";
-import { account, helper, loadFlow, nextMessages, statuses } from "../support/nodes";
+import { account, withTime, helper, loadFlow, nextMessages, statuses } from "../support/nodes";
 
 describe("the nodes in a Node-RED runtime, against the simulator", function () {
   let sim: Simulator;
@@ -258,7 +258,9 @@ describe("the nodes in a Node-RED runtime, against the simulator", function () {
         assert.equal(m.error.source.id, "n1");
         assert.equal(sent, 0);
         await new Promise((r) => setTimeout(r, 20));
-        assert.deepEqual(seen[seen.length - 1], { fill: "red", shape: "ring", text: c.code });
+        const last = seen[seen.length - 1];
+        assert.deepEqual([last.fill, last.shape], ["red", "ring"]);
+        assert.match(last.text, withTime(c.code), "the code and the time it happened");
         if (c.code === "INVALID_INPUT" || c.code === "UNSUPPORTED") assert.equal(sim.stats().requests, 0);
       });
     }
@@ -332,15 +334,70 @@ describe("the nodes in a Node-RED runtime, against the simulator", function () {
     assert.equal(sim.stats().logins.blynk, 1);
   });
 
-  it("shows requesting, then ok, in the status", async () => {
+  it("shows requesting, then ok with the local time of the host", async () => {
     const a = account(sim, "flatpeak");
     await loadFlow([a.node, { id: "n1", type: "devicecloud-get-device", account: "acc", wires: [["out"]] }, { id: "out", type: "helper" }], a.creds);
     const seen = statuses("n1");
     const got = nextMessages("out");
+    const before = new Date();
     helper.getNode("n1").receive({ deviceId: fp()[0].id });
     await got;
     await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(seen.map((s) => s.text), ["@devicecloud/node-red-devicecloud/devicecloud-account:devicecloud.status.requesting", "@devicecloud/node-red-devicecloud/devicecloud-account:devicecloud.status.ok"]);
+    const after = new Date();
+    assert.equal(seen.length, 2, JSON.stringify(seen));
+    assert.equal(seen[0].text, "@devicecloud/node-red-devicecloud/devicecloud-account:devicecloud.status.requesting");
+    assert.match(seen[1].text, withTime("ok"));
+    // The local time (not UTC) of the moment the answer came, to the second.
+    const hms = (d: Date) => [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+    const shown = seen[1].text.slice(-8);
+    assert.ok(hms(before) <= shown && shown <= hms(after), `${seen[1].text} between ${hms(before)} and ${hms(after)}`);
+  });
+
+  it("sets its status once per change, not once per message: 300 messages in a burst", async () => {
+    const a = account(sim, "blynk");
+    await loadFlow([a.node, { id: "n1", type: "devicecloud-device-status", account: "acc", wires: [["out"]] }, { id: "out", type: "helper" }], a.creds);
+    const seen = statuses("n1");
+    const got = nextMessages("out", 300);
+    for (let i = 0; i < 300; i++) helper.getNode("n1").receive({ deviceId: bl()[i % 50].id });
+    await got;
+    await new Promise((r) => setTimeout(r, 20));
+    // requesting while any message is under way, then "ok · time"; a few more where the burst drained and refilled.
+    assert.ok(seen.length <= 8, `${seen.length} statuses: ${JSON.stringify(seen.slice(0, 10))}`);
+    assert.match(seen[seen.length - 1].text, withTime("ok"));
+  });
+
+  it("shows a listing's progress page by page: of how many where the cloud says (Blynk), the page alone where not (Flatpeak)", async () => {
+    const b = account(sim, "blynk", "accb");
+    const f = account(sim, "flatpeak", "accf");
+    await loadFlow(
+      [
+        b.node,
+        f.node,
+        { id: "nb", type: "devicecloud-list-devices", account: "accb", output: "page", wires: [["out"]] },
+        { id: "nf", type: "devicecloud-list-devices", account: "accf", wires: [["out"]] },
+        { id: "out", type: "helper" },
+      ],
+      { ...b.creds, ...f.creds },
+    );
+    const pagesB = Math.ceil(bl().length / 1000);
+    const pagesF = Math.ceil(fp().length / 100);
+    assert.ok(pagesB >= 2 && pagesF >= 2, `${pagesB} Blynk and ${pagesF} Flatpeak pages`);
+    const seenB = statuses("nb");
+    const seenF = statuses("nf");
+    let got = nextMessages("out", pagesB);
+    helper.getNode("nb").receive({});
+    await got;
+    got = nextMessages("out");
+    helper.getNode("nf").receive({});
+    await got;
+    await new Promise((r) => setTimeout(r, 20));
+    const progress = (seen: Array<Record<string, any>>) => seen.filter((s) => /^page /.test(s.text)).map((s) => s.text);
+    assert.deepEqual(progress(seenB), Array.from({ length: pagesB }, (_, i) => `page ${i + 1} of ${pagesB}`));
+    assert.deepEqual(progress(seenF), Array.from({ length: pagesF }, (_, i) => `page ${i + 1}`));
+    for (const seen of [seenB, seenF]) {
+      assert.ok(seen.every((s) => s.fill === "blue" || s.fill === "green"), JSON.stringify(seen));
+      assert.match(seen[seen.length - 1].text, withTime("ok"));
+    }
   });
 
   it("sends nothing after close: in-flight requests are cancelled", async () => {

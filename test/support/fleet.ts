@@ -1,10 +1,8 @@
 /** Loading the fleet-administration nodes (manage device, device history, watch) beside the others, from the built nodes/. */
-import path from "node:path";
-import { ALL_NODES, helper } from "./nodes";
+import { ALL_NODES, helper, load } from "./nodes";
 
-const built = path.join(__dirname, "..", "..", "..", "nodes");
 export const FLEET_NODE_TYPES = ["devicecloud-manage-device", "devicecloud-device-history", "devicecloud-watch"];
-export const FLEET_NODES = FLEET_NODE_TYPES.map((name) => require(path.join(built, `${name}.js`)));
+export const FLEET_NODES = FLEET_NODE_TYPES.map(load);
 
 /** As loadFlow in ./nodes, with the fleet nodes too. */
 export async function loadFleetFlow(flow: Array<Record<string, unknown>>, creds: Record<string, unknown> = {}): Promise<void> {

@@ -1,4 +1,5 @@
 /** Loading our nodes (the compiled nodes/, as shipped) into a real Node-RED runtime with the test helper. */
+import fs from "node:fs";
 import path from "node:path";
 import helper from "node-red-node-test-helper";
 import type { Simulator } from "../../src/simulator";
@@ -8,7 +9,25 @@ helper.init(require.resolve("node-red"));
 export { helper };
 
 const built = path.join(__dirname, "..", "..", "..", "nodes");
-const load = (name: string) => require(path.join(built, `${name}.js`));
+/** A node file, loaded as Node-RED loads it, with RED._ reading the shipped catalogues (see `translated`). */
+export const load = (name: string) => translated(name, require(path.join(built, `${name}.js`)));
+
+/**
+ * The test helper's RED._ gives back the key it is asked for. Node-RED's translates it with the node's catalogue
+ * (or the one the key names, "namespace:key"), so here too: a status then reads as a user sees it, "ok · 12:03:41".
+ */
+function translated(name: string, register: (RED: unknown) => unknown) {
+  return (RED: object) => register(Object.assign(Object.create(RED), { _: (key: string, vars?: Record<string, unknown>) => translate(name, key, vars) }));
+}
+
+function translate(name: string, key: string, vars: Record<string, unknown> = {}): string {
+  const colon = key.indexOf(":");
+  const file = colon < 0 ? name : key.slice(0, colon).split("/").pop();
+  const dotted = colon < 0 ? key : key.slice(colon + 1);
+  const catalogue = JSON.parse(fs.readFileSync(path.join(built, "locales", "en-US", `${file}.json`), "utf8"));
+  const text = dotted.split(".").reduce<any>((at, part) => at?.[part], catalogue);
+  return typeof text === "string" ? text.replace(/__(\w+)__/g, (_m, v: string) => String(vars[v] ?? "")) : key;
+}
 
 export const NODE_TYPES = [
   "devicecloud-account",
@@ -54,6 +73,9 @@ export function nextMessages(id: string, count = 1): Promise<Array<Record<string
     node.on("input", on);
   });
 }
+
+/** An outcome's status text: the word or code, then the host's local time to the second ("ok · 12:03:41"). */
+export const withTime = (text: string) => new RegExp(`^${text} · \\d{2}:\\d{2}:\\d{2}$`);
 
 /** Every status a node set, in order. */
 export function statuses(id: string): Array<Record<string, any>> {

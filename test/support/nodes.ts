@@ -1,7 +1,7 @@
 /** Loading our nodes (the compiled nodes/, as shipped) into a real Node-RED runtime with the test helper. */
-import fs from "node:fs";
 import path from "node:path";
 import helper from "node-red-node-test-helper";
+import { i18n } from "@node-red/util";
 import type { Simulator } from "../../src/simulator";
 import { SECRETS } from "./sim";
 
@@ -9,24 +9,25 @@ helper.init(require.resolve("node-red"));
 export { helper };
 
 const built = path.join(__dirname, "..", "..", "..", "nodes");
-/** A node file, loaded as Node-RED loads it, with RED._ reading the shipped catalogues (see `translated`). */
+const MODULE = "@devicecloud/node-red-devicecloud";
+
+/** A node file, loaded as Node-RED loads it, with RED._ translating as Node-RED's does (see `translated`). */
 export const load = (name: string) => translated(name, require(path.join(built, `${name}.js`)));
 
 /**
- * The test helper's RED._ gives back the key it is asked for. Node-RED's translates it with the node's catalogue
- * (or the one the key names, "namespace:key"), so here too: a status then reads as a user sees it, "ok · 12:03:41".
+ * The test helper's RED._ gives back the key it is asked for. Node-RED's translates it with Node-RED's i18n, from
+ * the node's catalogue or the one the key names ("namespace:key"); so here too, with the shipped catalogues, and a
+ * status reads as a user sees it: "ok · 12:03:41".
  */
 function translated(name: string, register: (RED: unknown) => unknown) {
-  return (RED: object) => register(Object.assign(Object.create(RED), { _: (key: string, vars?: Record<string, unknown>) => translate(name, key, vars) }));
-}
-
-function translate(name: string, key: string, vars: Record<string, unknown> = {}): string {
-  const colon = key.indexOf(":");
-  const file = colon < 0 ? name : key.slice(0, colon).split("/").pop();
-  const dotted = colon < 0 ? key : key.slice(colon + 1);
-  const catalogue = JSON.parse(fs.readFileSync(path.join(built, "locales", "en-US", `${file}.json`), "utf8"));
-  const text = dotted.split(".").reduce<any>((at, part) => at?.[part], catalogue);
-  return typeof text === "string" ? text.replace(/__(\w+)__/g, (_m, v: string) => String(vars[v] ?? "")) : key;
+  const namespace = `${MODULE}/${name}`;
+  const _ = (key: string, vars?: Record<string, string | number>) => i18n._(key.includes(":") ? key : `${namespace}:${key}`, vars);
+  // Registered when the helper loads the node, as Node-RED does, once its i18n is set up.
+  let ready: Promise<unknown> | undefined;
+  return (RED: object) => {
+    ready ??= i18n.registerMessageCatalog(namespace, path.join(built, "locales"), `${name}.json`);
+    return ready.then(() => register(Object.assign(Object.create(RED), { _ })));
+  };
 }
 
 export const NODE_TYPES = [

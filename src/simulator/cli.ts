@@ -124,12 +124,12 @@ export function parseArgs(argv: string[]): CliConfig {
   return cfg;
 }
 
-/** The start-up text: the URL, the demo credentials, the control API. */
+/** The start-up text: the URL, the demo credentials (a Flatpeak account on each release), the control API. */
 export function banner(sim: Simulator): string {
   const c = sim.credentials;
   return [
     `Device cloud simulator listening on ${sim.url}`,
-    `  Flatpeak  account id ${c.flatpeak.clientId}   API key ${c.flatpeak.clientSecret}`,
+    ...sim.accounts.flatpeak.map((a) => `  Flatpeak  account id ${a.clientId}   API key ${a.clientSecret}   release ${a.release}`),
     `  Blynk     client id  ${c.blynk.clientId}   client secret ${c.blynk.clientSecret}`,
     `  Fleet     ${sim.fleet.flatpeak.devices.length} Flatpeak devices, ${sim.fleet.flatpeak.sites.length} sites, ${sim.fleet.blynk.devices.length} Blynk devices`,
     `  Control   ${sim.url}/_simulator/stats (see docs/simulator.md)`,
@@ -145,7 +145,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
   if (cfg.log) cfg.options.log = (line) => out(line);
   const sim = await startSimulator(cfg.options);
-  out(cfg.json ? JSON.stringify({ url: sim.url, port: sim.port, credentials: sim.credentials }) : banner(sim));
+  out(cfg.json ? JSON.stringify({ url: sim.url, port: sim.port, credentials: sim.credentials, accounts: sim.accounts }) : banner(sim));
   return sim;
 }
 

@@ -23,7 +23,7 @@ export interface Controllable {
   setRateLimit(provider: ProviderName, spec: RateLimitSpec | null): void;
   revokeTokens(provider?: ProviderName): void;
   expireTokens(provider?: ProviderName): void;
-  addAccount(provider: ProviderName, clientId: string, clientSecret: string): void;
+  addAccount(provider: ProviderName, clientId: string, clientSecret: string, release?: string): void;
 }
 
 export interface ControlDeps {
@@ -59,7 +59,7 @@ function routes(deps: ControlDeps, body: Record<string, unknown>): Routes {
     "/_simulator/accounts": {
       POST: () => {
         if (typeof body.clientId !== "string" || typeof body.clientSecret !== "string") throw new TypeError("clientId and clientSecret must be strings");
-        sim.addAccount(checkProvider(body.provider, false) as ProviderName, body.clientId, body.clientSecret);
+        sim.addAccount(checkProvider(body.provider, false) as ProviderName, body.clientId, body.clientSecret, body.release as string | undefined);
         return { status: 204 };
       },
     },

@@ -11,7 +11,7 @@ export function flatpeakCloud(opts: FlatpeakOptions, hooks: FlatpeakHooks): { fl
     authenticate: (req) => fleet.authenticate(req),
     rateAccount: (p) => p.accountId,
     finalize: (r, req) => {
-      r.headers = { ...(r.headers ?? {}), "flatpeak-version": FlatpeakSim.versionInForce(req) };
+      r.headers = { ...(r.headers ?? {}), "flatpeak-version": fleet.versionInForce(req) };
       return r;
     },
     errors: {

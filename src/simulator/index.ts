@@ -10,7 +10,7 @@
 import type { ProviderName } from "./common";
 import { TokenStore } from "./tokens";
 import { streamOf, STREAM } from "./rng";
-import { FLATPEAK_DEMO, type FlatpeakDevice, type FlatpeakSite } from "./flatpeak";
+import { FLATPEAK_ACCOUNTS, FLATPEAK_DEMO, type FlatpeakDevice, type FlatpeakSimAccount, type FlatpeakSite } from "./flatpeak";
 import { flatpeakCloud } from "./flatpeak-cloud";
 import { blynkCloud, BLYNK_DEMO, type BlynkDevice, type BlynkOrg, type BlynkTag, type BlynkUser } from "./blynk";
 import type { TemplateDef } from "./blynk-templates";
@@ -20,8 +20,8 @@ import { SimServer } from "./server";
 import { CONTROL_PREFIX, controlApi } from "./control";
 import { emptyStats, snapshot, type SimulatorStats } from "./stats";
 
-export { FLATPEAK_DEMO, FLATPEAK_VERSIONS, FLATPEAK_DEFAULT_VERSION, FLATPEAK_DEVICE_TYPES } from "./flatpeak";
-export type { FlatpeakDevice, FlatpeakSite, FlatpeakDeviceSummary, FlatpeakDeviceProperties, FlatpeakDeviceType } from "./flatpeak";
+export { FLATPEAK_ACCOUNTS, FLATPEAK_DEMO, FLATPEAK_RELEASES, FLATPEAK_VERSIONS, FLATPEAK_DEFAULT_VERSION, FLATPEAK_DEVICE_TYPES } from "./flatpeak";
+export type { FlatpeakSimAccount, FlatpeakRelease, FlatpeakRoom, FlatpeakDevice, FlatpeakSite, FlatpeakDeviceSummary, FlatpeakDeviceProperties, FlatpeakDeviceType } from "./flatpeak";
 export { BLYNK_DEMO } from "./blynk";
 export type { BlynkDevice, BlynkOrg, BlynkUser, BlynkTag, TimelineEvent, LogEntry, HardwareInfo } from "./blynk";
 export { BLYNK_TEMPLATES, BLYNK_EVENT_TYPES } from "./blynk-templates";
@@ -64,7 +64,10 @@ export interface Simulator {
   readonly url: string;
   readonly port: number;
   readonly credentials: { flatpeak: { clientId: string; clientSecret: string }; blynk: { clientId: string; clientSecret: string } };
-  addAccount(provider: "flatpeak" | "blynk", clientId: string, clientSecret: string): void;
+  /** The seeded Flatpeak accounts, one on each release (the demo one, `credentials.flatpeak`, is on busbar). */
+  readonly accounts: { flatpeak: readonly FlatpeakSimAccount[] };
+  /** Adds an account; for Flatpeak, `release` is its default release (name or version; default busbar). */
+  addAccount(provider: "flatpeak" | "blynk", clientId: string, clientSecret: string, release?: string): void;
   addFault(f: FaultSpec): number;
   removeFault(id: number): void;
   clearFaults(): void;
@@ -133,10 +136,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       flatpeak: { clientId: FLATPEAK_DEMO.clientId, clientSecret: FLATPEAK_DEMO.clientSecret },
       blynk: { clientId: BLYNK_DEMO.clientId, clientSecret: BLYNK_DEMO.clientSecret },
     },
-    addAccount(provider: ProviderName, clientId: string, clientSecret: string) {
+    accounts: { flatpeak: FLATPEAK_ACCOUNTS.map((a) => ({ ...a })) },
+    addAccount(provider: ProviderName, clientId: string, clientSecret: string, release?: string) {
       checkProvider(provider, false);
       if (typeof clientId !== "string" || clientId === "" || typeof clientSecret !== "string") throw new TypeError("clientId and clientSecret must be strings");
-      if (provider === "flatpeak") flatpeak.fleet.addAccount(clientId, clientSecret);
+      if (release !== undefined && (provider !== "flatpeak" || typeof release !== "string")) throw new TypeError("release is a Flatpeak release name or version");
+      if (provider === "flatpeak") flatpeak.fleet.addAccount(clientId, clientSecret, release);
       else blynk.fleet.addAccount(clientId, clientSecret);
     },
     addFault: (f: FaultSpec) => faults.add(f),

@@ -120,7 +120,7 @@ describe("simulator: Flatpeak", function () {
     });
 
     it("an unknown version string is 400 api_version_invalid", async () => {
-      for (const v of ["2027-01-01.yotta", "busbar", "2026-08-01.Busbar", "latest"]) {
+      for (const v of ["2027-13-01.yotta", "2025-09-14.busbar", "busbar", "2026-08-01.Busbar", "latest"]) {
         const a = await get("/devices", { "Flatpeak-Version": v });
         assertRich(a, 400, "api_version_invalid");
         assert.equal(a.headers.get("flatpeak-version"), "2026-08-01.busbar");

@@ -1,6 +1,8 @@
 /**
- * Flatpeak (flatpeak.md): `GET /login` with HTTP Basic (account id, API key) → `bearer_token`, `expires_in`;
- * `Flatpeak-Version` on every request when the account sets one; cursor pages of up to 100.
+ * Flatpeak (flatpeak.md): a bearer token from HTTP Basic (account id, API key) → `bearer_token`, `expires_in`, by
+ * `GET /login` or, from busbar on, `POST /auth/tokens`; `Flatpeak-Version` on every request when the account
+ * sets one; cursor pages of up to 100. What a release changes (device shapes, bodies, sites) is decided here from
+ * the release in force: the account's `apiVersion`, else the one the cloud names in its `flatpeak-version` header.
  */
 import { buildTransport, seconds, unsupported } from "./base";
 import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
@@ -25,6 +27,24 @@ import type {
 } from "./types";
 
 export const FLATPEAK_MAX_PAGE = 100;
+export type FlatpeakDeviceShape = "minimal" | "busbar" | "yotta";
+
+/**
+ * The device shape of a release: zero and anode the minimal identifier, busbar seed 002's, yotta seed 001's
+ * (known by its name: its date is not published). A cloud that names no release is taken to be busbar, the
+ * shape the seeds pin.
+ */
+export function deviceShape(version: string | undefined): FlatpeakDeviceShape {
+  if (version === undefined || version === "") return "busbar";
+  if (/\.yotta$/.test(version)) return "yotta";
+  return releaseOf(version) === "busbar" ? "busbar" : "minimal";
+}
+
+/**
+ * The two token routes. Zero and anode document `GET /login`; the busbar spec's preamble names `POST /auth/tokens`
+ * (flatpeak-prices.md §1). Inference: a release that lacks one answers 404 or 405, so each falls back to the other.
+ */
+const TOKEN_ROUTES = { login: { method: "GET", path: "/login" }, tokens: { method: "POST", path: "/auth/tokens" } } as const;
 /** Real ids have 24 characters after dev_; the bound keeps a runaway value out of the URL. */
 const DEVICE_ID = /^dev_[A-Za-z0-9]{1,100}$/;
 /** The operations this cloud offers (the nodes check it before any request). */
@@ -105,7 +125,12 @@ export class FlatpeakClient implements DeviceCloudClient {
     yield* this.list("/devices", opts);
   }
 
+  /** Sites exist from busbar on: an account on an older release gets UNSUPPORTED, with the fix. */
   async *listSites(opts: ListOptions = {}): AsyncGenerator<Page> {
+    const release = await this.release(opts);
+    if (release !== "busbar") {
+      throw new DeviceCloudError("UNSUPPORTED", `list sites: Flatpeak has sites from the busbar release on, and this account answers in ${release}; set its API version to 2026-08-01.busbar or later.`);
+    }
     yield* this.list("/sites", opts);
   }
 
@@ -244,8 +269,29 @@ export class FlatpeakClient implements DeviceCloudClient {
     if (typeof v === "string" && v.trim() !== "") this.reportedVersion = v.trim();
   }
 
+  /**
+   * The version string the account's answers are in (the device shape depends on it, yotta included): its
+   * apiVersion, else the one the cloud named when it logged in. Undefined when neither says.
+   */
+  async version(opts: CallOptions = {}): Promise<string | undefined> {
+    const configured = this.config.apiVersion?.trim();
+    if (configured) return configured;
+    if (this.reportedVersion === undefined) await this.transport.tokens.get(opts.signal);
+    return this.reportedVersion;
+  }
+
+  /** `GET /login` first, unless the release is busbar or later; the other route when the first is 404 or 405. */
   private async login(t: Transport) {
-    const res = await t.login({ method: "GET", path: "/login", user: this.config.clientId, password: this.config.clientSecret });
+    const known = this.config.apiVersion?.trim() || this.reportedVersion;
+    const [first, second] = known && releaseOf(known) === "busbar" ? [TOKEN_ROUTES.tokens, TOKEN_ROUTES.login] : [TOKEN_ROUTES.login, TOKEN_ROUTES.tokens];
+    const credentials = { user: this.config.clientId, password: this.config.clientSecret };
+    let res;
+    try {
+      res = await t.login({ ...first, ...credentials });
+    } catch (err) {
+      if (!(err instanceof DeviceCloudError) || (err.status !== 404 && err.status !== 405)) throw err;
+      res = await t.login({ ...second, ...credentials });
+    }
     this.noteVersion(res);
     const body = (res.data ?? {}) as Record<string, unknown>;
     const token = [body.bearer_token, body.token, body.access_token].find((v) => typeof v === "string" && v !== "");

@@ -8,7 +8,7 @@
 import { PROVIDER_NAMES } from "./base";
 import { BLYNK_MAX_PAGE, wholeNumber, withoutToken, type BlynkClient } from "./blynk";
 import { DeviceCloudError, invalidInput } from "./errors";
-import { asObject, describe, type FlatpeakClient } from "./flatpeak";
+import { asObject, describe, deviceShape, type FlatpeakClient } from "./flatpeak";
 import { numberedPages, type NumberedPage } from "./paging";
 import type { Query } from "./transport";
 import type { ApiObject, CallOptions, ListOptions, Page, Provider } from "./types";
@@ -361,7 +361,9 @@ export type TokenOption = CallOptions & { includeToken?: boolean };
 
 /**
  * Blynk: `POST /device/create` `{templateId, name, orgId?, ownerId?}` → the new device (201).
- * Flatpeak: `POST /devices` `{reference_id, type, locations, manufacturer?, model_code?, model_name?, properties?}` → 201.
+ * Flatpeak: `POST /devices` → 201, the body by release: zero and anode `{reference_id}`; busbar
+ * `{reference_id, type, locations, manufacturer?, model_code?, model_name?, properties?}`; yotta
+ * `{reference_id, properties?: {manufacturer?, model_code?, model_name?}}`.
  */
 export async function createDevice(client: Client, input: CreateInput, opts: TokenOption = {}): Promise<ApiObject> {
   if (client.provider === "blynk") {
@@ -373,14 +375,41 @@ export async function createDevice(client: Client, input: CreateInput, opts: Tok
     return opts.includeToken ? device : withoutToken(device);
   }
   const c = flatpeak(client, "create");
-  const body: ApiObject = {
-    reference_id: checkReferenceId(input.referenceId),
-    type: checkDeviceType(input.deviceType),
-    locations: checkLocations(input.locations),
-    ...checkFlatpeakExtra(input.extra),
-  };
+  const referenceId = checkReferenceId(input.referenceId);
+  const extra = checkFlatpeakExtra(input.extra);
+  // Busbar's type and locations, checked before any request wherever they are given; required on busbar only.
+  const type = blank(input.deviceType) ? undefined : checkDeviceType(input.deviceType);
+  const locations = blank(input.locations) ? undefined : checkLocations(input.locations);
+  const release = await c.version(opts);
+  const body: ApiObject = { reference_id: referenceId };
+  if (deviceShape(release) === "busbar") {
+    body.type = type ?? checkDeviceType(input.deviceType);
+    body.locations = locations ?? checkLocations(input.locations);
+  }
+  Object.assign(body, flatpeakExtraFor(release, extra));
   const res = await c.transport.request({ method: "POST", path: "/devices", body, signal: opts.signal, onWait: opts.onWait });
   return asObject(res.data, "device");
+}
+
+/**
+ * The optional device fields as the account's release takes them: busbar at the top level; yotta the model under
+ * `properties` (seed 001); zero and anode none at all (their bodies are `reference_id` only), so asking for one is
+ * INVALID_INPUT rather than a field silently dropped.
+ */
+function flatpeakExtraFor(release: string | undefined, extra: ApiObject): ApiObject {
+  const fields = Object.keys(extra);
+  if (fields.length === 0) return {};
+  const shape = deviceShape(release);
+  if (shape === "yotta") {
+    if (extra.properties !== undefined) {
+      throw invalidInput("device.properties", `the ${release} release takes only manufacturer, model_code and model_name (sent under properties).`);
+    }
+    return { properties: extra };
+  }
+  if (shape === "minimal") {
+    throw invalidInput(`device.${fields[0]}`, `the account answers in ${release}, whose devices have a reference id only; set its API version to 2026-08-01.busbar or later to send ${fields.join(", ")}.`);
+  }
+  return extra;
 }
 
 /** Blynk: `PUT /device?deviceId=` `{name}` → the device (200). */
@@ -394,15 +423,17 @@ export async function renameDevice(client: Client, id: unknown, name: unknown, o
   return opts.includeToken ? device : withoutToken(device);
 }
 
-/** Flatpeak: `PATCH /devices/{id}` with reference_id and/or the optional fields → the device (200). */
+/** Flatpeak: `PATCH /devices/{id}` with reference_id and/or the optional fields (as the release takes them) → the device (200). */
 export async function updateDevice(client: Client, id: unknown, input: { referenceId?: unknown; extra?: unknown }, opts: CallOptions = {}): Promise<ApiObject> {
   const c = flatpeak(client, "update");
   const deviceId = c.normalizeDeviceId(id);
-  const body: ApiObject = { ...checkFlatpeakExtra(input.extra) };
-  if (!blank(input.referenceId)) body.reference_id = checkReferenceId(input.referenceId);
-  if (Object.keys(body).length === 0) {
+  const extra = checkFlatpeakExtra(input.extra);
+  const referenceId = blank(input.referenceId) ? undefined : checkReferenceId(input.referenceId);
+  if (referenceId === undefined && Object.keys(extra).length === 0) {
     throw invalidInput("referenceId", "nothing to update: set the reference id (or msg.referenceId), or fields in msg.device.");
   }
+  const body: ApiObject = flatpeakExtraFor(await c.version(opts), extra);
+  if (referenceId !== undefined) body.reference_id = referenceId;
   const res = await c.transport.request({
     method: "PATCH",
     path: `/devices/${encodeURIComponent(deviceId)}`,

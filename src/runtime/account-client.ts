@@ -2,6 +2,7 @@
 import { createClient, resolveBaseUrl, type AnyClient } from "../api";
 import { invalidInput } from "../api/errors";
 import type { Provider } from "../api/types";
+import type { Simulator } from "../simulator";
 import { acquireSimulator, releaseSimulator } from "./simulator-host";
 import type { AccountCredentials, AccountDef } from "./types";
 
@@ -42,7 +43,7 @@ export async function openClient(
   };
   if (simulate) {
     const sim = await acquireSimulator();
-    const demo = sim.credentials[provider];
+    const demo = provider === "flatpeak" ? simulatedFlatpeakAccount(sim, common.apiVersion) : sim.credentials.blynk;
     const client = createClient({ ...common, baseUrl: sim.url, clientId: demo.clientId, clientSecret: demo.clientSecret });
     let released = false;
     return {
@@ -69,4 +70,14 @@ export async function openClient(
       client.close();
     },
   };
+}
+
+/**
+ * The simulated Flatpeak account a simulating account node logs in as: the one whose default release its API
+ * version names (`2024-08-24.zero`, or the date alone), else the demo account (busbar).
+ */
+export function simulatedFlatpeakAccount(sim: Simulator, apiVersion: string): { clientId: string; clientSecret: string } {
+  const date = apiVersion.split(".")[0];
+  const found = apiVersion === "" ? undefined : sim.accounts.flatpeak.find((a) => a.release === apiVersion || (!apiVersion.includes(".") && a.release.startsWith(`${date}.`)));
+  return found ?? sim.credentials.flatpeak;
 }

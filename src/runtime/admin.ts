@@ -69,13 +69,18 @@ function storedCredentials(RED: NodeAPI, def: AccountDef): AccountCredentials {
   return (RED.nodes.getCredentials(def.id) as AccountCredentials | undefined) ?? {};
 }
 
-/** A device as the picker shows it: id and a name (Flatpeak devices have none: reference id or model). */
+/**
+ * A device as the picker shows it: id and a name (Flatpeak devices have none: reference id and model, which
+ * busbar gives at the top level and yotta under `properties`; zero and anode have no model).
+ */
 export function pickerEntry(d: ApiObject): { id: string | number; name: string } {
   const id = typeof d.id === "number" || typeof d.id === "string" ? d.id : "";
+  const props = d.properties && typeof d.properties === "object" ? (d.properties as ApiObject) : {};
+  const model = d.model_name ?? props.model_name;
   const name =
     typeof d.name === "string" && d.name
       ? d.name
-      : [d.reference_id, d.model_name].filter((v) => typeof v === "string" && v !== "").join(" · ") || String(id);
+      : [d.reference_id, model].filter((v) => typeof v === "string" && v !== "").join(" · ") || String(id);
   return { id, name };
 }
 

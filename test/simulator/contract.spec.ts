@@ -90,8 +90,8 @@ const CASES: Case[] = [
   { releases: ["yotta"], method: "PATCH", path: "/devices/{created}", status: 200, schema: () => seed(yottaDevice), body: UPDATE_BODY },
   { releases: ALL, method: "DELETE", path: "/devices/{created}", status: 202, schema: () => spec("202") },
   { releases: ["busbar", "yotta"], method: "GET", path: "/sites?limit=100", status: 200, schema: () => seed(listOf(busbarSite, "/sites")) },
-  { releases: ALL, method: "GET", path: "/locations?limit=100", status: 200, schema: () => spec("LocationNewList") },
-  { releases: ALL, method: "GET", path: "/locations/{location}", status: 200, schema: () => spec("LocationNew") },
+  { releases: MINIMAL, method: "GET", path: "/locations?limit=100", status: 200, schema: () => spec("LocationNewList") },
+  { releases: MINIMAL, method: "GET", path: "/locations/{location}", status: 200, schema: () => spec("LocationNew") },
   { releases: ALL, method: "GET", path: "/devices/dev_ffffffffffffffffffffffff", status: 404, schema: () => spec("404") },
   { releases: ALL, method: "GET", path: "/locations/loc_ffffffffffffffffffffffff", status: 404, schema: () => spec("404") },
 ];

@@ -107,8 +107,12 @@ export class Transport {
       maxRedirects: 0,
       // Proxies from the environment apply to the clouds, never to a loopback simulator.
       proxy: isLoopbackHost(url.hostname) ? false : undefined,
+      // The Node adapter by name (not found again in axios's list on every request), and no transforms: the body
+      // goes as the JSON text made in exchange(), the answer comes back as text and is parsed once, there.
+      adapter: "http",
+      transformRequest: [],
       responseType: "text",
-      transformResponse: [(d: unknown) => d],
+      transformResponse: [],
       validateStatus: () => true,
       transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
       headers: { Accept: "application/json", "User-Agent": "node-red-devicecloud", ...(opts.headers ?? {}) },

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import sinon from "sinon";
 import type { Simulator } from "../../src/simulator";
-import { FlatpeakClient } from "../../src/api";
+import { BlynkClient, FlatpeakClient } from "../../src/api";
 import { clientFor, withSimulator } from "../support/sim";
 
 describe("the cost of a request", function () {
@@ -42,5 +42,26 @@ describe("the cost of a request", function () {
     for (const group of [ids.slice(0, 10), ids.slice(10, 20), ids.slice(20)]) await Promise.all(group.map((id) => client.getDevice(id)));
     assert.ok(calls.size > 0, "the requests went over sockets the test could watch");
     for (const seen of calls.values()) assert.deepEqual(new Set(seen), new Set(["true 60"]), `the settings asked for on one socket: ${seen.join(", ")}`);
+  });
+
+  it("sends a body as the JSON text it made, without axios parsing it again on the way out", async () => {
+    const blynk = clientFor(sim, "blynk") as BlynkClient;
+    try {
+      const thermostat = (sim.fleet.blynk.devices as unknown as Array<{ id: number; templateId: number }>).find((d) => d.templateId === 353)!;
+      const description = "cost test: parsed once at most";
+      // Where the body text was parsed: the simulator (in this process) parses it once as it arrives; axios must not.
+      const parsedAt: string[] = [];
+      const parse = JSON.parse;
+      sinon.stub(JSON, "parse").callsFake((text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
+        if (typeof text === "string" && text.includes(description)) parsedAt.push(new Error().stack ?? "");
+        return parse(text, reviver);
+      });
+      await blynk.triggerEvent(thermostat.id, "high_temperature", description);
+      sinon.restore();
+      assert.ok(parsedAt.some((stack) => /simulator/.test(stack)), "the simulator received the body");
+      assert.deepEqual(parsedAt.filter((stack) => /axios/.test(stack)), [], "axios parsed the request body");
+    } finally {
+      blynk.close();
+    }
   });
 });

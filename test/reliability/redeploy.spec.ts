@@ -92,8 +92,10 @@ describe("reliability: redeploy and close with requests in flight", function () 
     try {
       let i = 0;
       for (const id of f.flowNodes) for (let k = 0; k < 40; k++) helper.getNode(id).receive(input(id, i++));
-      // Past the logins: requests are at the simulator and many more wait in the accounts' queues (32 at a time).
-      assert.ok(await waitFor(() => sim.stats().inFlight >= 40, 5000), `requests in flight: ${sim.stats().inFlight}`);
+      // Past the logins: each account's 32 slots are taken at the simulator and many more requests wait in the
+      // accounts' queues. Waiting for all 64 to arrive (not merely some) makes the count below mean "sent before the
+      // close": on a loaded machine a request written before the close can otherwise be counted after it.
+      assert.ok(await waitFor(() => sim.stats().inFlight >= 64, 10_000), `requests in flight: ${sim.stats().inFlight}`);
       const unsupported = delivered; // UNSUPPORTED ends at once, before any request
       await helper.unload();
       const closedAt = Date.now();

@@ -86,9 +86,12 @@ export class Gate {
     return this.waiting;
   }
 
-  /** True while a request would have to wait for the rate limit (not merely for a free slot). */
+  /**
+   * True when a request arriving now would wait for the rate limit, not merely for a free slot: the bucket does not
+   * hold a token for it and for every request already waiting.
+   */
   rateBlocked(now = Date.now()): boolean {
-    return this.refill(now) < 1;
+    return this.refill(now) < 1 + this.waiting;
   }
 
   /**

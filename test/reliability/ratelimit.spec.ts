@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import type { Simulator } from "../../src/simulator";
 import { withSimulator } from "../support/sim";
-import { ALL_NODES, account, helper, nextMessages } from "../support/nodes";
+import { ALL_NODES, account, helper, nextMessages, statuses } from "../support/nodes";
 import { sleep, startHelper, stopHelper, waitFor } from "./helpers";
 
 const WATCH_NODE = require(path.join(__dirname, "..", "..", "..", "nodes", "devicecloud-watch.js"));
@@ -53,6 +53,7 @@ describe("reliability: rate limits at node level, at the defaults", function () 
     );
     sim.setRateLimit("blynk", { limit: 10_000, windowMs: 60_000, retryAfter: false }); // a fresh window of the cloud
     const device = sim.fleet.blynk.devices[17].id;
+    const watchStatus = statuses("w");
     let events = 0;
     helper.getNode("events").on("input", () => events++);
     // The poll is under way once the listing is done and the status requests have emptied the bucket.
@@ -85,5 +86,6 @@ describe("reliability: rate limits at node level, at the defaults", function () 
       }
     }
     assert.equal(sim.stats().rateLimited, 0, "the cloud refused none");
+    assert.ok(watchStatus.some((st) => st.fill === "yellow" && /waiting/.test(st.text)), `the watch showed the yellow waiting status: ${JSON.stringify(watchStatus)}`);
   });
 });

@@ -4,7 +4,8 @@ import path from "node:path";
 import { i18n } from "@node-red/util";
 import type { Simulator } from "../../src/simulator";
 import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
-import { withSimulator } from "../support/sim";
+import { findSecret, SECRETS, secretStrings, withSimulator } from "../support/sim";
+import { recordCalls } from "../reliability/helpers";
 import { account, helper, loadFlow, nextMessages, statuses } from "../support/nodes";
 
 const H = 3_600_000;
@@ -130,6 +131,36 @@ describe("prices and price slots nodes in a Node-RED runtime, against the simula
     assert.deepEqual({ ...seen[seen.length - 1], text: undefined }, { fill: "grey", shape: "ring", text: undefined });
     assert.match(seen[seen.length - 1].text, /^off, next \S+/);
     assert.equal(out.length, 2);
+  });
+
+  it("no secret reaches a message, a status, a log line or an error, on every path (ok, 422, refused, unreachable)", async () => {
+    const secrets = [...secretStrings(sim), "sk_test_WRONG_secret_for_prices"];
+    const scanned: unknown[] = [];
+    const paths: [Record<string, unknown>, string | undefined, Record<string, unknown>][] = [
+      [{}, undefined, { locationId: LOC.demoDynamic }],
+      [{}, undefined, { locationId: LOC.noTariff }],
+      [{}, "sk_test_WRONG_secret_for_prices", { locationId: LOC.demoDynamic }],
+      [{ server: "http://127.0.0.1:9" }, undefined, { locationId: LOC.demoDynamic }],
+    ];
+    for (const [extra, secret, msg] of paths) {
+      for (const type of ["devicecloud-prices", "devicecloud-price-slots"]) {
+        const a = account(sim, "flatpeak", "acc", extra);
+        if (secret) (a.creds.acc as Record<string, string>).clientSecret = secret;
+        await loadFlow([a.node, { id: "n1", type, account: "acc", wires: [["out"]] }, { id: "out", type: "helper" }, { id: "c", type: "catch", scope: ["n1"], wires: [["err"]] }, { id: "err", type: "helper" }], a.creds);
+        const calls = recordCalls(helper.getNode("n1"));
+        const done = new Promise<Record<string, unknown>>((resolve) => {
+          helper.getNode("out").on("input", resolve);
+          helper.getNode("err").on("input", resolve);
+        });
+        helper.getNode("n1").receive(msg as never);
+        scanned.push(await done, calls);
+        await sleep(20);
+        scanned.push((helper.log() as unknown as { args: unknown[][] }).args);
+        await helper.unload();
+      }
+    }
+    for (const item of scanned) assert.equal(findSecret(item, secrets), undefined);
+    assert.ok(SECRETS.flatpeak.clientSecret.length > 8);
   });
 
   it("the switch's status texts, from the node's catalogue as Node-RED registers it", async () => {

@@ -17,6 +17,7 @@
  *     attachMetafieldPicker(node, inputSelector, options) pick button + metafield list (blynk)
  *     attachLocationPicker(node, inputSelector, options)  pick button + paged location list (flatpeak)
  *     errorText(node, xhr, notDeployedKey)             the text for a failed admin request
+ *     isEnvVar(value)                                  true for "${NAME}", which the runtime replaces (any field)
  * }
  *
  * Every text goes through node._(). The texts all nodes share ("devicecloud.…") live once, in the account
@@ -550,8 +551,14 @@
         return panel;
     }
 
+    /** Node-RED's form of an environment variable in a property; the runtime replaces it, so the editor lets it be. */
+    function isEnvVar(value) {
+        return /^\$\{\S+\}$/.test(String(value === undefined || value === null ? "" : value).trim());
+    }
+
     window.DeviceCloudEditor = {
         version: 1,
+        isEnvVar: isEnvVar,
         deviceIdTypes: ["msg", "flow", "global", "str", "env"],
         providerOf: providerOf,
         selectedAccount: selectedAccount,

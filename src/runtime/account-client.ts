@@ -26,6 +26,30 @@ export function accountTimeoutMs(def: AccountDef): number {
   return Math.round(seconds * 1000);
 }
 
+/** Node-RED's form of an environment variable in a property: the whole value is "${NAME}". */
+const ENV_VAR = /^\$\{(\S+)\}$/;
+
+/**
+ * The account's properties and credentials with each "${NAME}" replaced by `lookup(NAME)`, as Node-RED replaces
+ * them in a deployed node, so that Test connection sends what the deployed account will. A variable `lookup` does
+ * not know is INVALID_INPUT naming the field: nothing is sent with the literal text.
+ */
+export function withEnvVars(def: AccountDef, creds: AccountCredentials, lookup: (name: string) => unknown): { def: AccountDef; creds: AccountCredentials } {
+  const resolve = <T extends object>(obj: T, fields: Array<keyof T & string>): T => {
+    const out = { ...obj };
+    for (const field of fields) {
+      const value = out[field];
+      const m = typeof value === "string" ? ENV_VAR.exec(value.trim()) : null;
+      if (!m) continue;
+      const found = lookup(m[1]);
+      if (found === undefined || found === null) throw invalidInput(field, `the environment variable ${m[1]} is not set (where Node-RED runs, or in the flow's or global environment).`);
+      out[field] = String(found) as T[typeof field];
+    }
+    return out;
+  };
+  return { def: resolve(def, ["server", "apiVersion", "timeout"]), creds: resolve(creds, ["clientId", "clientSecret"]) };
+}
+
 /**
  * Builds the client for an account's properties and credentials (also used by the editor's "Test connection",
  * before the account is deployed). Resolves with the client and a release function.
@@ -34,6 +58,8 @@ export async function openClient(
   def: AccountDef,
   creds: AccountCredentials,
 ): Promise<{ client: AnyClient; release: () => Promise<void> }> {
+  // Node-RED has replaced every variable it knows in a deployed account; one left is not set.
+  ({ def, creds } = withEnvVars(def, creds, () => undefined));
   const { provider, simulate } = accountOptions(def);
   const timeoutMs = accountTimeoutMs(def);
   const common = {

@@ -13,7 +13,7 @@ import type { Request, Response } from "express";
 import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
 import { resolveBaseUrl } from "../api/server";
 import type { ApiObject } from "../api/types";
-import { openClient } from "./account-client";
+import { openClient, withEnvVars } from "./account-client";
 import { type AccountCredentials, type AccountDef, type AccountNode } from "./types";
 
 const STORED_PASSWORD = "__PWRD__";
@@ -115,7 +115,10 @@ export function registerAdminRoutes(RED: NodeAPI): void {
         creds.clientSecret = stored.clientSecret ?? "";
         if (!creds.clientId) creds.clientId = stored.clientId ?? "";
       }
-      opened = await openClient(def, creds);
+      // As Node-RED reads "${NAME}" in the deployed account: its flow's and the global environment, then the process's.
+      const deployed = def.id ? RED.nodes.getNode(def.id) : null;
+      const resolved = withEnvVars(def, creds, (name) => RED.util.getSetting(deployed as never, name));
+      opened = await openClient(resolved.def, resolved.creds);
       const result = await opened.client.testConnection();
       res.json({ ok: true, ...result });
     } catch (err) {

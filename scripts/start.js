@@ -174,6 +174,8 @@ async function main() {
   say("");
   say(`Node-RED is running: open ${base}/ in your browser`);
   say("Each tab is one example; press an inject node's button to run it again and watch the Debug sidebar.");
+  const { FLATPEAK_ACCOUNTS } = require(path.join(ROOT, "nodes", "simulator"));
+  say(`Simulated Flatpeak accounts, one per release (an account node with simulate on picks one by its API version): ${FLATPEAK_ACCOUNTS.map((a) => a.release).join(", ")}; the "Flatpeak releases" tab lists devices on zero, anode and busbar.`);
   say("Press Ctrl-C to stop.");
   say("");
 }

@@ -215,7 +215,20 @@ function injected(ex, prop) {
   return vals;
 }
 
+/** A Flatpeak release's device shape, as the debug sidebar shows it (its values can be cut short). */
+function releaseShape(release) {
+  return (v) => {
+    assert.equal(listOf(v, flatpeakDevice, `${release} devices`), 2);
+    for (const d of v) {
+      if (release === "busbar") assert.ok(Array.isArray(d.locations) && typeof d.model_name === "string", `busbar: locations and model_name, got ${JSON.stringify(d).slice(0, 200)}`);
+      else assert.ok(!("locations" in d) && !("model_name" in d), `${release}: the device identifier only, got ${JSON.stringify(d).slice(0, 200)}`);
+    }
+    return `2 ${release} devices`;
+  };
+}
+
 const EXPECT = {
+  "Flatpeak releases": { "zero devices": releaseShape("zero"), "anode devices": releaseShape("anode"), "busbar devices": releaseShape("busbar") },
   "List devices": {
     "Flatpeak devices": (v, ctx) => {
       ctx.flatpeakDevices = listOf(v, flatpeakDevice, "Flatpeak devices");
@@ -440,8 +453,8 @@ async function runTarget(target, tgz, tmp) {
   });
   if (!ok) return;
 
-  const { FLATPEAK_DEMO, BLYNK_DEMO } = require(path.join(installed, "nodes", "simulator"));
-  const secrets = [FLATPEAK_DEMO.clientSecret, BLYNK_DEMO.clientSecret];
+  const { FLATPEAK_ACCOUNTS, BLYNK_DEMO } = require(path.join(installed, "nodes", "simulator"));
+  const secrets = [...FLATPEAK_ACCOUNTS.map((a) => a.clientSecret), BLYNK_DEMO.clientSecret];
   const nr = new NodeRed(target, node.bin, nodeRed.red, userDir, await freePort(), path.join(OUT, `node-red-${target.major}.log`));
   const debug = [];
   let comms;

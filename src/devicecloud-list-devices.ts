@@ -1,7 +1,8 @@
 /**
  * `devicecloud-list-devices`: every device of the account (Blynk search text or Flatpeak reference_id filter);
  * on Blynk also the devices of an owner or of a user's organization (by email), the devices activated in the last
- * 1 to 60 minutes, sub-organizations included on request, and search results sorted.
+ * 1 to 60 minutes, sub-organizations included on request, a (sub-)organization chosen (`orgId`), and search
+ * results sorted.
  */
 import type { Node, NodeAPI } from "node-red";
 import { invalidInput } from "./api/errors";
@@ -41,5 +42,7 @@ async function fleetOptions(def: FlowNodeDef, ctx: InputContext): Promise<fleet.
     out.email = fleet.checkEmail(raw, "email");
   }
   if (by === "activated") out.minutes = fleet.checkMinutes(isBlank(def.minutes) ? 5 : def.minutes, "minutes");
+  const org = isBlank(def.orgId) ? ctx.msg.orgId : await ctx.evaluate("orgId", def.orgId, isBlank(def.orgIdType) ? "num" : def.orgIdType);
+  if (!isBlank(org)) out.orgId = fleet.checkOrgId(org, "orgId");
   return out;
 }

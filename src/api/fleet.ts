@@ -209,6 +209,8 @@ export interface FleetListOptions extends ListOptions {
   minutes?: number;
   /** all, Blynk, without a search text: include the devices of sub-organizations. */
   includeSubOrgs?: boolean;
+  /** all (without a search text), owner, activated, Blynk: the (sub-)organization; absent: the token's. */
+  orgId?: number;
   /** all, Blynk, with a search text: sort field and order. */
   sortBy?: string;
   sortOrder?: "ASC" | "DESC" | string;
@@ -228,11 +230,19 @@ export async function* listFleet(client: Client, opts: FleetListOptions = {}): A
   }
   const sortBy = checkSortBy(opts.sortBy);
   const sortOrder = checkSortOrder(opts.sortOrder);
+  const orgId = opts.orgId === undefined ? undefined : checkOrgId(opts.orgId, "orgId");
+  // Blynk takes an organization on these three listings only (seed 004): the others would drop it unsaid.
+  if (orgId !== undefined && (by === "userOrg" || (by === "all" && trimmed(opts.query) !== undefined))) {
+    throw invalidInput("orgId", `Blynk takes an organization on the list of all devices (without a search text), by owner and recently activated, not on ${by === "userOrg" ? "the devices of a user's organization" : "a search"}.`);
+  }
+  const inOrg: Query = orgId === undefined ? {} : { orgId };
   switch (by) {
     case "all": {
       const query = trimmed(opts.query);
       if (query !== undefined && query.length > 255) throw invalidInput("query", "a Blynk search text has at most 255 characters.");
-      if (query !== undefined && (sortBy !== undefined || sortOrder === "DESC")) {
+      if (query === undefined && orgId !== undefined) {
+        yield* blynkPaged(client, `${ORG}/devices`, opts.includeSubOrgs === true ? { ...inOrg, includeSubOrgDevices: true } : inOrg, opts);
+      } else if (query !== undefined && (sortBy !== undefined || sortOrder === "DESC")) {
         const q: Query = { query, sortOrder };
         if (sortBy !== undefined) q.sortBy = sortBy;
         yield* blynkPaged(client, `${ORG}/search/devices`, q, opts);
@@ -244,13 +254,13 @@ export async function* listFleet(client: Client, opts: FleetListOptions = {}): A
       return;
     }
     case "owner":
-      yield* blynkPaged(client, `${ORG}/device/by-owner`, { ownerEmail: checkEmail(opts.email) }, opts);
+      yield* blynkPaged(client, `${ORG}/device/by-owner`, { ownerEmail: checkEmail(opts.email), ...inOrg }, opts);
       return;
     case "userOrg":
       yield* blynkPaged(client, `${ORG}/device/by-user-org`, { userEmail: checkEmail(opts.email) }, opts);
       return;
     case "activated": {
-      let items = await lastActivated(client, opts.minutes === undefined ? 5 : opts.minutes, opts);
+      let items = await lastActivated(client, opts.minutes === undefined ? 5 : opts.minutes, { ...opts, orgId });
       if (opts.max && opts.max > 0) items = items.slice(0, opts.max);
       yield { items, index: 0, last: true };
       return;
@@ -259,15 +269,16 @@ export async function* listFleet(client: Client, opts: FleetListOptions = {}): A
 }
 
 /**
- * `GET /device/last-activated?minutes=`: devices activated in the last 1 to 60 minutes (not those of
+ * `GET /device/last-activated?minutes=&orgId=`: devices activated in the last 1 to 60 minutes (not those of
  * sub-organizations). The answer is read as an array, a page or a single object, and each entry's activation
  * time and owner are given the Device schema's names `activatedAt` and `ownerUserId` (blynk.md §2.19: the docs
  * disagree with `activationTime` and `ownerId`).
  */
-export async function lastActivated(client: Client, minutes: unknown, opts: CallOptions = {}): Promise<ApiObject[]> {
+export async function lastActivated(client: Client, minutes: unknown, opts: CallOptions & { orgId?: number } = {}): Promise<ApiObject[]> {
   const c = blynk(client, LIST_BY_NAMES.activated);
-  const m = checkMinutes(minutes);
-  const res = await c.transport.request({ method: "GET", path: `${ORG}/device/last-activated`, query: { minutes: m }, signal: opts.signal, onWait: opts.onWait });
+  const query: Query = { minutes: checkMinutes(minutes) };
+  if (opts.orgId !== undefined) query.orgId = checkOrgId(opts.orgId, "orgId");
+  const res = await c.transport.request({ method: "GET", path: `${ORG}/device/last-activated`, query, signal: opts.signal, onWait: opts.onWait });
   const data = res.data;
   let list: unknown[];
   if (data === undefined || data === null) list = [];

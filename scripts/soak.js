@@ -105,13 +105,22 @@ function line(label, f, extra = "") {
   console.log(`[soak] ${label.padEnd(9)} rss ${MB(f.rss).padStart(6)} MB  heapUsed ${MB(f.heap).padStart(6)} MB  handles ${String(f.handles).padStart(3)} (${kinds})${extra}`);
 }
 
+/** The settings a node needs beyond an account: the manage-device action (a rename, or a Flatpeak update), the history kind. */
+function ownSetup(type, provider) {
+  if (type === "devicecloud-manage-device") return { action: provider === "blynk" ? "rename" : "update" };
+  if (type === "devicecloud-device-history") return { what: "timeline", max: 20 };
+  return {};
+}
+
 // ---- the run -----------------------------------------------------------------------------------------------------
 
 async function main() {
   const helper = require("node-red-node-test-helper");
   helper.init(require.resolve("node-red"));
-  const types = ["list-devices", "get-device", "device-status", "trigger-event", "update-metafield", "list-sites"].map((t) => `devicecloud-${t}`);
-  const ours = ["devicecloud-account", ...types].map((t) => require(path.join(BUILT, `${t}.js`)));
+  // Every node of the package (package.json); the watch polls on its own, the others get the messages.
+  const { NODE_TYPES, FLOW_TYPES, nodeFile } = require("./node-types");
+  const types = FLOW_TYPES.filter((t) => t !== "devicecloud-watch");
+  const ours = NODE_TYPES.map((t) => require(path.join(ROOT, nodeFile(t))));
   const catchNode = require("@node-red/nodes/core/common/25-catch.js");
 
   const sim = await startSimulator();
@@ -149,10 +158,12 @@ async function main() {
     flow.push({ id: `acc-${p}`, type: "devicecloud-account", provider: p, server: sim.url, timeout: 2 });
     creds[`acc-${p}`] = { ...sim.credentials[p] };
     for (const t of types) {
-      flow.push({ id: `${p}:${t}`, z: "t1", type: t, account: `acc-${p}`, max: t.endsWith("list-devices") && p === "blynk" ? 50 : 0, description: "soak {{seq}}", wires: [["out"]] });
+      flow.push({ id: `${p}:${t}`, z: "t1", type: t, account: `acc-${p}`, max: t.endsWith("list-devices") && p === "blynk" ? 50 : 0, description: "soak {{seq}}", ...ownSetup(t, p), wires: [["out"]] });
     }
+    // A watch per cloud at its defaults (the first poll reports the state): its events carry no seq, so they are counted apart.
+    flow.push({ id: `${p}:devicecloud-watch`, z: "t1", type: "devicecloud-watch", account: `acc-${p}`, watch: p === "blynk" ? "activated" : "status", wires: [["events"]] });
   }
-  flow.push({ id: "c", z: "t1", type: "catch", scope: null, uncaught: false, wires: [["caught"]] }, { id: "out", z: "t1", type: "helper" }, { id: "caught", z: "t1", type: "helper" });
+  flow.push({ id: "c", z: "t1", type: "catch", scope: null, uncaught: false, wires: [["caught"]] }, { id: "out", z: "t1", type: "helper" }, { id: "caught", z: "t1", type: "helper" }, { id: "events", z: "t1", type: "helper" });
   await helper.load([...ours, catchNode], flow, creds);
   // The helper records every call of send/status/log in sinon spies (with the message and a stack): right for a
   // test, a growing heap for a soak. Restore them, and the copy of send that Node-RED keeps in each wired node.
@@ -164,9 +175,11 @@ async function main() {
   }
 
   const supported = {
-    flatpeak: types.filter((t) => !/trigger-event|update-metafield/.test(t)),
+    flatpeak: types.filter((t) => !/trigger-event|update-metafield|device-history/.test(t)),
     blynk: types.filter((t) => !/list-sites/.test(t)),
   };
+  let events = 0;
+  helper.getNode("events").on("input", () => events++);
   const ended = new Map(); // seq -> times ended (deleted when 1 and done, to keep the map small)
   const twice = [];
   const codes = {};
@@ -196,6 +209,8 @@ async function main() {
     const id = pick(ids[p]);
     if (/get-device|device-status/.test(type)) msg.deviceId = rnd() < 0.03 ? "../bad" : id;
     if (/trigger-event/.test(type)) Object.assign(msg, { deviceId: p === "blynk" ? pick(thermostats) : id, eventCode: "high_temperature" });
+    if (/device-history/.test(type)) msg.deviceId = id;
+    if (/manage-device/.test(type)) Object.assign(msg, p === "blynk" ? { deviceId: id, name: `Soak ${seq % 1000}` } : { deviceId: id, referenceId: `soak-${seq % 1000}` });
     if (/update-metafield/.test(type)) {
       const mf = pick(metafields);
       Object.assign(msg, { deviceId: mf.device, metafieldId: mf.field, payload: `soak ${seq}` });
@@ -279,6 +294,7 @@ async function main() {
 
   const growth = (a, b) => `${a > b ? "+" : ""}${MB(a - b)} MB`;
   console.log(`[soak] ${sent} messages in ${elapsed.toFixed(0)} s (${(sent / elapsed).toFixed(0)}/s): ${outputs} outputs, ${catches} catches ${JSON.stringify(codes)}`);
+  console.log(`[soak] watch events: ${events}`);
   console.log(`[soak] simulator: ${stats.requests} requests, ${stats.logins.flatpeak + stats.logins.blynk} logins; incidents ${JSON.stringify(incidentCount)}`);
   console.log(`[soak] heapUsed start → end ${MB(start.heap)} → ${MB(last.heap)} MB (${growth(last.heap, start.heap)}), rss ${MB(start.rss)} → ${MB(last.rss)} MB, handles ${start.handles} → ${last.handles} (${closed.handles} after the flows stopped)`);
   if (rows.length >= 3) {

@@ -43,14 +43,10 @@ async function test(name, fn) {
   return ok;
 }
 
-const TYPES = [
-  "devicecloud-list-devices",
-  "devicecloud-get-device",
-  "devicecloud-device-status",
-  "devicecloud-trigger-event",
-  "devicecloud-update-metafield",
-  "devicecloud-list-sites",
-];
+/** Every flow node of the package (package.json). */
+const { FLOW_TYPES: TYPES } = require("../../scripts/node-types");
+/** The nodes the bare-flow check imports with nothing but an account: the fleet nodes need an action or a kind. */
+const BARE_TYPES = TYPES.filter((t) => !["devicecloud-manage-device", "devicecloud-device-history", "devicecloud-watch"].includes(t));
 
 // ---------------------------------------------------------------------------------------------------------------
 // The skeleton imported through the Import dialog: one row per flow node, an inject on the left and a debug node on
@@ -434,7 +430,7 @@ async function main() {
       if (res.url().includes(`/icons/${MODULE}/`)) iconResponses.set(res.url(), res.status());
     });
 
-    const opened = await test("the editor opens in Chromium and the palette shows the six nodes", async () => {
+    const opened = await test("the editor opens in Chromium and the palette shows every node", async () => {
       await page.goto(`${nr.base}/`);
       for (const t of TYPES) await page.locator(`.red-ui-palette-node[data-palette-type="${t}"]`).waitFor({ state: "attached", timeout: 30000 });
       await page.locator(".red-ui-tourGuide-shade").waitFor({ state: "detached", timeout: 5000 }).catch(() => undefined);
@@ -451,7 +447,8 @@ async function main() {
         assert.ok(await el.isVisible(), `${t} visible in the filtered palette`);
         labels[t] = await el.getAttribute("data-palette-label");
       }
-      assert.deepEqual(Object.values(labels), ["list devices", "get device", "device status", "trigger event", "update metafield", "list sites"]);
+      const catalogueLabel = (t) => JSON.parse(fs.readFileSync(path.join(ROOT, "nodes", "locales", "en-US", `${t}.json`), "utf8"))[t].paletteLabel;
+      assert.deepEqual(labels, Object.fromEntries(TYPES.map((t) => [t, catalogueLabel(t)])), "each palette label is the one of its catalogue");
       const category = (await page.locator(`.red-ui-palette-node[data-palette-type="${TYPES[0]}"]`).locator("xpath=ancestor::div[contains(@class,'red-ui-palette-category')][1]").getAttribute("id")) || "";
       assert.match(category, /device/, "palette category");
       return Object.values(labels).join(", ");
@@ -834,7 +831,7 @@ async function main() {
     await test("nodes of an older or hand-written flow (properties missing) are not marked invalid", async () => {
       const bareAccount = "e2e0bare0account";
       const bare = [{ id: bareAccount, type: "devicecloud-account", name: "bare account" }];
-      TYPES.forEach((t, i) => {
+      BARE_TYPES.forEach((t, i) => {
         const blynkOnly = t === "devicecloud-trigger-event" || t === "devicecloud-update-metafield";
         bare.push({ id: `e2e0bare0node00${i}`, type: t, account: blynkOnly ? accounts.blynk : bareAccount, x: 150 + 170 * (i % 3), y: 40 + 60 * Math.floor(i / 3), wires: [[]] });
       });

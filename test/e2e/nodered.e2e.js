@@ -38,20 +38,7 @@ const TARGETS = [
   { major: 4, nodeMajor: 20, nodeRed: "~4.1.0", label: "Node-RED 4.1 on Node.js 20" },
   { major: 5, nodeMajor: 22, nodeRed: "5", label: "Node-RED 5 on Node.js 22" },
 ].filter((t) => !process.env.E2E_ONLY || String(t.major) === process.env.E2E_ONLY);
-const TYPES = [
-  "devicecloud-account",
-  "devicecloud-list-devices",
-  "devicecloud-get-device",
-  "devicecloud-device-status",
-  "devicecloud-trigger-event",
-  "devicecloud-update-metafield",
-  "devicecloud-list-sites",
-  "devicecloud-manage-device",
-  "devicecloud-device-history",
-  "devicecloud-watch",
-  "devicecloud-prices",
-  "devicecloud-price-slots",
-];
+const { NODE_TYPES: TYPES } = require("../../scripts/node-types");
 
 // ---------------------------------------------------------------------------------------------------------------
 // A tiny runner: named checks, one line each, and the closing line CI reads.

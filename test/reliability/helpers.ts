@@ -1,7 +1,10 @@
 /** What the reliability specs share: a seeded PRNG, an unhandled-rejection trap, resource counts, call recorders. */
 import { createHook } from "node:async_hooks";
 import type { Node } from "node-red";
-import { helper } from "../support/nodes";
+import { FLOW_TYPES as ALL_FLOW_TYPES, helper } from "../support/nodes";
+import { BLYNK_OPERATIONS } from "../../src/api/blynk";
+import { FLATPEAK_OPERATIONS } from "../../src/api/flatpeak";
+import type { Operation } from "../../src/api/types";
 
 /** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
 export function prng(seed: number): { next(): number; int(lo: number, hi: number): number; pick<T>(xs: readonly T[]): T; chance(p: number): boolean } {
@@ -129,18 +132,20 @@ export function recordCalls(node: Node): Call[] {
   return calls;
 }
 
-/** Every device cloud flow node type, with the operation's provider support. */
-export const FLOW_TYPES = [
-  "devicecloud-list-devices",
-  "devicecloud-get-device",
-  "devicecloud-device-status",
-  "devicecloud-trigger-event",
-  "devicecloud-update-metafield",
-  "devicecloud-list-sites",
-] as const;
-export type FlowType = (typeof FLOW_TYPES)[number];
+/**
+ * The flow node types these specs drive with one message shape (an account, a device id, a value): every type of
+ * package.json but the fleet nodes, whose actions and kinds need their own flows (test/nodes/fleet.spec.ts, the
+ * soak). A new node is driven here unless it is named below.
+ */
+const OWN_FLOWS = new Set(["devicecloud-manage-device", "devicecloud-device-history", "devicecloud-watch"]);
+export const FLOW_TYPES: readonly FlowType[] = ALL_FLOW_TYPES.filter((t) => !OWN_FLOWS.has(t));
+export type FlowType = string;
 
+/** The operation a node type performs: its name in camel case (devicecloud-get-device: getDevice). */
+const operationOf = (type: string) => type.replace(/^devicecloud-/, "").replace(/-(\w)/g, (_m, c: string) => c.toUpperCase()) as Operation;
+
+/** Which of FLOW_TYPES each cloud offers, as its client declares its operations. */
 export const SUPPORTED: Record<"flatpeak" | "blynk", ReadonlySet<FlowType>> = {
-  flatpeak: new Set<FlowType>(["devicecloud-list-devices", "devicecloud-get-device", "devicecloud-device-status", "devicecloud-list-sites"]),
-  blynk: new Set<FlowType>(["devicecloud-list-devices", "devicecloud-get-device", "devicecloud-device-status", "devicecloud-trigger-event", "devicecloud-update-metafield"]),
+  flatpeak: new Set(FLOW_TYPES.filter((t) => FLATPEAK_OPERATIONS.has(operationOf(t)))),
+  blynk: new Set(FLOW_TYPES.filter((t) => BLYNK_OPERATIONS.has(operationOf(t)))),
 };

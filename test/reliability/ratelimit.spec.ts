@@ -4,17 +4,14 @@
  * the account their turns. The whole minute-long poll runs end to end (test/e2e/limits.e2e.js).
  */
 import assert from "node:assert/strict";
-import path from "node:path";
 import type { Simulator } from "../../src/simulator";
 import { withSimulator } from "../support/sim";
 import { ALL_NODES, account, helper, nextMessages, statuses } from "../support/nodes";
 import { sleep, startHelper, stopHelper, waitFor } from "./helpers";
 
-const WATCH_NODE = require(path.join(__dirname, "..", "..", "..", "nodes", "devicecloud-watch.js"));
-
 async function load(flow: Array<Record<string, unknown>>, creds: Record<string, unknown>): Promise<void> {
   const nodes = [{ id: "t1", type: "tab", label: "test" }, ...flow.map((n, i) => (n.type === "devicecloud-account" ? n : { z: "t1", x: 100, y: 40 * (i + 1), ...n }))];
-  await helper.load([...ALL_NODES, WATCH_NODE], nodes as never, creds);
+  await helper.load(ALL_NODES, nodes as never, creds);
 }
 
 describe("reliability: rate limits at node level, at the defaults", function () {

@@ -30,17 +30,8 @@ function translated(name: string, register: (RED: unknown) => unknown) {
   };
 }
 
-export const NODE_TYPES = [
-  "devicecloud-account",
-  "devicecloud-list-devices",
-  "devicecloud-get-device",
-  "devicecloud-device-status",
-  "devicecloud-trigger-event",
-  "devicecloud-update-metafield",
-  "devicecloud-list-sites",
-  "devicecloud-prices",
-  "devicecloud-price-slots",
-];
+/** The package's node types, from package.json (scripts/node-types.js). */
+export const { NODE_TYPES, FLOW_TYPES } = require(path.join(built, "..", "scripts", "node-types.js")) as { NODE_TYPES: string[]; FLOW_TYPES: string[] };
 export const OUR_NODES = NODE_TYPES.map(load);
 export const JOIN_NODE = require("@node-red/nodes/core/sequence/17-split.js");
 export const CATCH_NODE = require("@node-red/nodes/core/common/25-catch.js");

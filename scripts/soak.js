@@ -109,6 +109,7 @@ function line(label, f, extra = "") {
 function ownSetup(type, provider) {
   if (type === "devicecloud-manage-device") return { action: provider === "blynk" ? "rename" : "update" };
   if (type === "devicecloud-device-history") return { what: "timeline", max: 20 };
+  if (type === "devicecloud-price-slots") return { duration: 60 };
   return {};
 }
 
@@ -138,7 +139,9 @@ async function main() {
     for await (const page of gen) out.push(...page.items);
     return out;
   };
-  ids.flatpeak = (await collect(fc.listDevices())).map((d) => d.id);
+  const flatpeakDevices = await collect(fc.listDevices());
+  ids.flatpeak = flatpeakDevices.map((d) => d.id);
+  const locations = flatpeakDevices.flatMap((d) => (Array.isArray(d.locations) ? d.locations : []));
   const blynkDevices = await collect(bc.listDevices());
   ids.blynk = blynkDevices.map((d) => d.id);
   const thermostats = blynkDevices.filter((d) => d.templateId === 353).map((d) => d.id);
@@ -174,9 +177,12 @@ async function main() {
     if (node && Object.prototype.hasOwnProperty.call(node, "send") && typeof node.send.getCalls === "function") node.send = helper._NodePrototype.send;
   }
 
+  // What each cloud offers, as its client declares it: a node type's operation is its name in camel case.
+  const operationOf = (t) => t.replace(/^devicecloud-/, "").replace(/-(\w)/g, (_m, c) => c.toUpperCase());
+  const offers = { flatpeak: require(path.join(BUILT, "api", "flatpeak")).FLATPEAK_OPERATIONS, blynk: require(path.join(BUILT, "api", "blynk")).BLYNK_OPERATIONS };
   const supported = {
-    flatpeak: types.filter((t) => !/trigger-event|update-metafield|device-history/.test(t)),
-    blynk: types.filter((t) => !/list-sites/.test(t)),
+    flatpeak: types.filter((t) => offers.flatpeak.has(operationOf(t))),
+    blynk: types.filter((t) => offers.blynk.has(operationOf(t))),
   };
   let events = 0;
   helper.getNode("events").on("input", () => events++);
@@ -210,6 +216,7 @@ async function main() {
     if (/get-device|device-status/.test(type)) msg.deviceId = rnd() < 0.03 ? "../bad" : id;
     if (/trigger-event/.test(type)) Object.assign(msg, { deviceId: p === "blynk" ? pick(thermostats) : id, eventCode: "high_temperature" });
     if (/device-history/.test(type)) msg.deviceId = id;
+    if (/prices|price-slots/.test(type)) msg.locationId = pick(locations);
     if (/manage-device/.test(type)) Object.assign(msg, p === "blynk" ? { deviceId: id, name: `Soak ${seq % 1000}` } : { deviceId: id, referenceId: `soak-${seq % 1000}` });
     if (/update-metafield/.test(type)) {
       const mf = pick(metafields);

@@ -134,10 +134,11 @@ export function recordCalls(node: Node): Call[] {
 
 /**
  * The flow node types these specs drive with one message shape (an account, a device id, a value): every type of
- * package.json but the fleet nodes, whose actions and kinds need their own flows (test/nodes/fleet.spec.ts, the
- * soak). A new node is driven here unless it is named below.
+ * package.json but those named below, whose flows need more (the fleet nodes an action or a kind: see
+ * test/nodes/fleet.spec.ts and the soak; the price nodes a location: test/nodes/prices.spec.ts). A new node is
+ * driven here unless it is named below.
  */
-const OWN_FLOWS = new Set(["devicecloud-manage-device", "devicecloud-device-history", "devicecloud-watch"]);
+const OWN_FLOWS = new Set(["devicecloud-manage-device", "devicecloud-device-history", "devicecloud-watch", "devicecloud-prices", "devicecloud-price-slots"]);
 export const FLOW_TYPES: readonly FlowType[] = ALL_FLOW_TYPES.filter((t) => !OWN_FLOWS.has(t));
 export type FlowType = string;
 

@@ -55,5 +55,5 @@ export = function (RED: NodeAPI): void {
 async function* onePage(read: () => Promise<ApiObject[]>, max: number): AsyncGenerator<Page> {
   const all = await read();
   const items = max > 0 ? all.slice(0, max) : all;
-  yield { items, total: all.length, index: 0, last: true };
+  yield { items, total: all.length, index: 0 };
 }

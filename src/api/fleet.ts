@@ -262,7 +262,7 @@ export async function* listFleet(client: Client, opts: FleetListOptions = {}): A
     case "activated": {
       let items = await lastActivated(client, opts.minutes === undefined ? 5 : opts.minutes, { ...opts, orgId });
       if (opts.max && opts.max > 0) items = items.slice(0, opts.max);
-      yield { items, index: 0, last: true };
+      yield { items, index: 0 };
       return;
     }
   }

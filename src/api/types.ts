@@ -29,8 +29,6 @@ export interface Page<T = ApiObject> {
   total?: number;
   /** 0-based page number in the order the pages are yielded. */
   index: number;
-  /** True on the last page that will be yielded. */
-  last: boolean;
   /** How many pages the listing yields, where the cloud's total tells (Blynk); undefined for cursor pages. */
   pages?: number;
 }

@@ -47,7 +47,8 @@ async function* withProgress(ctx: InputContext, pages: AsyncGenerator<Page>): As
 /**
  * Runs a listing and sends it. In "page" and "device" modes each message carries msg.parts as the split node
  * sets it (type "array", id, index, and count on the last message), so a join node in automatic mode rebuilds
- * the array; the last item is held back until the listing is known to be over, so it always carries the count.
+ * the array; the last page or item is held back until the listing is known to be over, so it always carries the
+ * count. Each message is a copy of the input without its payload: the incoming payload is never copied per item.
  */
 export async function sendListing(
   RED: NodeAPI,
@@ -79,35 +80,36 @@ export async function sendListing(
     if (outer !== undefined) p.parts = outer;
     return p;
   };
-  if (settings.output === "page") {
-    let size = 2;
-    for await (const page of pages) {
-      const m = ctx.clone();
-      // len > 1 tells the join node to concatenate the pages' arrays rather than nest them.
-      size = Math.max(size, page.items.length);
-      m.payload = page.items;
-      m.count = page.items.length;
-      if (page.total !== undefined) m.total = page.total;
-      m.parts = parts(page.index, size, page.last ? page.index + 1 : undefined);
-      ctx.send(m);
-    }
-    return;
-  }
-  let held: { item: unknown; index: number; total?: number } | undefined;
+  // Each message goes out once the next one is known to exist, so that the last one carries the count.
+  const sendHeld = settings.output === "page" ? sendPage : sendItem;
+  let held: { payload: unknown; index: number; total?: number } | undefined;
   let index = 0;
-  const emit = (h: { item: unknown; index: number; total?: number }, count?: number) => {
-    const m = ctx.clone();
-    m.payload = h.item;
+  let pageSize = 2;
+  function sendPage(h: NonNullable<typeof held>, count?: number) {
+    const m = ctx.cloneWithoutPayload();
+    const items = h.payload as unknown[];
+    // len > 1 tells the join node to concatenate the pages' arrays rather than nest them.
+    pageSize = Math.max(pageSize, items.length);
+    m.payload = items;
+    m.count = items.length;
+    if (h.total !== undefined) m.total = h.total;
+    m.parts = parts(h.index, pageSize, count);
+    ctx.send(m);
+  }
+  function sendItem(h: NonNullable<typeof held>, count?: number) {
+    const m = ctx.cloneWithoutPayload();
+    m.payload = h.payload;
     m.count = 1;
     if (h.total !== undefined) m.total = h.total;
     m.parts = parts(h.index, 1, count);
     ctx.send(m);
-  };
+  }
   for await (const page of pages) {
-    for (const item of page.items) {
-      if (held) emit(held);
-      held = { item, index: index++, total: page.total };
+    const units = settings.output === "page" ? [page.items] : page.items;
+    for (const payload of units) {
+      if (held) sendHeld(held);
+      held = { payload, index: index++, total: page.total };
     }
   }
-  if (held) emit(held, held.index + 1);
+  if (held) sendHeld(held, held.index + 1);
 }

@@ -30,8 +30,11 @@ export interface InputContext {
    * to write, and an action that cannot be undone, act only on a device named by the property or msg.deviceId.
    */
   deviceId(options?: DeviceIdOptions): Promise<string | number>;
-  /** A fresh copy of the input message, for nodes that send several. */
-  clone(): Msg;
+  /**
+   * A fresh copy of the input message without its payload, for nodes that send several messages each with a payload
+   * of its own: the incoming payload (which may be large) is not copied once per message sent.
+   */
+  cloneWithoutPayload(): Msg;
   /** A listing's progress for the status: page `page` (from 1) of `pages`, where the cloud tells how many. */
   progress(page: number, pages?: number): void;
 }
@@ -149,7 +152,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
       call,
       evaluate,
       deviceId: (options) => resolveDeviceId(client, msg, def, evaluate, options),
-      clone: () => RED.util.cloneMessage(msg) as Msg,
+      cloneWithoutPayload: () => RED.util.cloneMessage({ ...msg, payload: undefined }) as Msg,
       progress: (page, pages) => {
         if (closed) return;
         progress = pageStatus(RED, page, pages);

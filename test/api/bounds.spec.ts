@@ -10,7 +10,9 @@ import type { Simulator } from "../../src/simulator";
 import { createClient, type AnyClient } from "../../src/api";
 import { REDACTED, redact } from "../../src/api/errors";
 import { MAX_ANSWER_BYTES } from "../../src/api/transport";
-import { clientFor, rejects, withSimulator } from "../support/sim";
+import { numberedPages, type NumberedPage } from "../../src/api/paging";
+import type { ApiObject } from "../../src/api/types";
+import { clientFor, collect, rejects, withSimulator } from "../support/sim";
 
 const MiB = 1024 * 1024;
 
@@ -81,6 +83,60 @@ describe("bounds: one exchange, one answer", function () {
     const err = await rejects((client as import("../../src/api").BlynkClient).updateMetafield(id, 1, "x".repeat(65 * MiB)));
     assert.equal(err.code, "INVALID_INPUT", err.message);
     assert.equal(sim.stats().byRoute["POST /api/v1/organization/device/metafield"] ?? 0, 0);
+  });
+});
+
+describe("bounds: paging cannot loop or lose items", function () {
+  this.timeout(60_000);
+  let sim: Simulator;
+  let client: AnyClient;
+  before(async () => {
+    sim = await withSimulator({ blynkDevices: 2400 });
+  });
+  after(() => sim.close());
+  beforeEach(() => {
+    sim.clearFaults();
+    sim.resetStats();
+  });
+  afterEach(() => client?.close());
+
+  it("a Flatpeak cursor that does not move (every page the first one again) fails with API_ERROR after two pages", async () => {
+    client = clientFor(sim, "flatpeak");
+    sim.addFault({ path: "/devices", repeatCursor: true });
+    const err = await rejects(collect(client.listDevices()));
+    assert.equal(err.code, "API_ERROR", err.message);
+    assert.match(err.message, /nothing new|same cursor/);
+    assert.equal(sim.stats().byRoute["GET /devices"], 2);
+  });
+
+  it("a Blynk server that gives smaller pages than asked still yields the whole fleet, each device once", async () => {
+    client = clientFor(sim, "blynk");
+    const expected = await collect(client.listDevices());
+    assert.ok(expected.length > 1000, `${expected.length} devices: more than one page of 1000`);
+    sim.addFault({ path: "/api/v1/organization/devices", pageLimit: 300 });
+    const got = await collect(client.listDevices());
+    assert.deepEqual(got.map((d) => d.id), expected.map((d) => d.id));
+  });
+
+  it("numbered pages that repeat items (the fleet grew while paging) fall back to sequential pages: every item once", async () => {
+    // 10 items on pages of 4; while the parallel pages are read, one item is added at the front of the list.
+    let items: ApiObject[] = Array.from({ length: 10 }, (_, i) => ({ id: i + 1 }));
+    let calls = 0;
+    const fetchPage = async (page: number, size: number): Promise<NumberedPage> => {
+      if (++calls === 2) items = [{ id: 99 }, ...items];
+      return { content: items.slice(page * size, page * size + size), totalElements: items.length };
+    };
+    const got: unknown[] = [];
+    for await (const p of numberedPages(fetchPage, 4, 0, 1)) got.push(...p.items.map((i) => i.id));
+    assert.deepEqual([...got].sort((a, b) => Number(a) - Number(b)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 99]);
+  });
+
+  it("numbered pages that keep giving the same full page fail with API_ERROR", async () => {
+    const fetchPage = async (): Promise<NumberedPage> => ({ content: [{ id: 1 }, { id: 2 }], totalElements: 10 });
+    const err = await rejects((async () => {
+      for await (const _p of numberedPages(fetchPage, 2, 0, 4)) void _p;
+    })());
+    assert.equal(err.code, "API_ERROR", err.message);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Bounds at the nodes (issue 11), in a Node-RED runtime against the simulator: the account's timeout range, and
- * list output that does not copy the incoming payload for every item.
+ * list output that does not copy the incoming payload for every item (a payload of about 1 MB as JSON).
  */
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
@@ -48,4 +48,47 @@ describe("bounds at the nodes", function () {
       assert.equal(msg.payload.id, sim.fleet.flatpeak.devices[0].id);
     });
   }
+
+  it("output device: a 1 MB payload through 2,400 devices is not copied per device (the heap stays flat)", async function () {
+    const a = account(sim, "blynk");
+    await loadFlow(
+      [
+        a.node,
+        { id: "n1", type: "devicecloud-list-devices", account: "acc", output: "device", includeSubOrgs: true, wires: [["out"]] },
+        { id: "out", type: "helper" },
+      ],
+      a.creds,
+    );
+    let received = 0;
+    let lastParts: Record<string, any> | undefined;
+    let biggest = 0;
+    const finished = new Promise<void>((resolve) => {
+      helper.getNode("out").on("input", (msg: Record<string, any>) => {
+        received++;
+        biggest = Math.max(biggest, JSON.stringify(msg.payload).length);
+        if (msg.parts?.count !== undefined) {
+          lastParts = msg.parts;
+          resolve();
+        }
+      });
+    });
+    const base = process.memoryUsage().heapUsed;
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
+    try {
+      // An object, not a string: a string is shared by every copy, an object is copied whole each time.
+      helper.getNode("n1").receive({ payload: { readings: Array.from({ length: 150_000 }, (_, i) => i) }, topic: "fleet" });
+      await finished;
+    } finally {
+      clearInterval(sampler);
+    }
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    const grewMb = (peak - base) / 1024 / 1024;
+    console.log(`      [heap] ${received} device messages from a 1 MB input: heap grew by at most ${grewMb.toFixed(1)} MB`);
+    assert.equal(received, lastParts!.count);
+    assert.equal(received, 2400, "every device of the organization and its sub-organizations");
+    assert.ok(biggest < 10_000, "each message holds a device, not the input");
+    // One copy of the input per device would be 2.4 GB; the listing itself takes a few MB.
+    assert.ok(grewMb < 150, `heap grew by ${grewMb.toFixed(1)} MB`);
+  });
 });

@@ -54,6 +54,7 @@ const http = require("http");
 const os = require("os");
 const path = require("path");
 const { runHttpIn } = require("./httpin");
+const { newNodeCases, runNewNodes } = require("./newnodes");
 
 const ROOT = path.join(__dirname, "..", "..");
 const argv = process.argv.slice(2);
@@ -166,7 +167,7 @@ function target(name, measured, goal, met) {
 // ---------------------------------------------------------------------------------------------------------------
 // Node-RED in this process
 
-function flowsFor(sim) {
+function flowsFor(sim, extraCases) {
   const fp = sim.credentials.flatpeak;
   const bl = sim.credentials.blynk;
   const account = (id, provider) => ({ id, type: "devicecloud-account", name: `${provider} (benchmark)`, provider, server: sim.url, apiVersion: "", simulate: false, timeout: 30 });
@@ -252,6 +253,8 @@ function flowsFor(sim) {
     junction("g-bl-end"),
     catcher("g-catch", ["g-fp", "g-bl"], "g-err"),
     junction("g-err"),
+    // the nodes that came later, each beside its core flow (test/bench/newnodes.js)
+    ...extraCases.flatMap((c) => c.nodes(n, junction, catcher)),
   ];
   const creds = {
     "acc-fp": { clientId: fp.clientId, clientSecret: fp.clientSecret },
@@ -263,8 +266,8 @@ function flowsFor(sim) {
   return { flows, creds };
 }
 
-async function startNodeRed(sim, userDir) {
-  const { flows, creds } = flowsFor(sim);
+async function startNodeRed(sim, userDir, extraCases) {
+  const { flows, creds } = flowsFor(sim, extraCases);
   fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flows, null, 2));
   fs.writeFileSync(path.join(userDir, "flows_cred.json"), JSON.stringify(creds, null, 2));
   const RED = require("node-red");
@@ -393,6 +396,7 @@ async function main() {
         listRuns: 1,
         logins: 10_000,
         httpin: { warm: 300, 1: { rounds: 4, per: 200 }, 32: { rounds: 4, per: 1000 } },
+        newNodes: { warm: 200, 1: { rounds: 3, per: 100 }, 32: { rounds: 3, per: 500 } },
       }
     : {
         warm: 1000,
@@ -400,6 +404,7 @@ async function main() {
         listRuns: 5,
         logins: 10_000,
         httpin: { warm: 1000, 1: { rounds: 12, per: 300 }, 32: { rounds: 10, per: 1500 } },
+        newNodes: { warm: 500, 1: { rounds: 8, per: 200 }, 32: { rounds: 8, per: 1000 } },
       };
   // Seed 1 with 142,535 Blynk devices puts exactly 100,000 in the account's organization (the rest are in its
   // sub-organizations, which a listing does not include); checked below.
@@ -425,7 +430,8 @@ async function main() {
   let nr;
   const agents = { http: new http.Agent({ keepAlive: true }) };
   try {
-    nr = await startNodeRed(sim, userDir);
+    const extraCases = await newNodeCases(sim);
+    nr = await startNodeRed(sim, userDir, extraCases);
     const { RED } = nr;
 
     // The raw client: axios on a keep-alive agent, the token fetched once.
@@ -476,6 +482,17 @@ async function main() {
       { key: "c", label: "(c) raw axios, keep-alive", send: (i) => rawFp.get(`/devices/${encodeURIComponent(id(i))}`).then((r) => r.status === 200 && r.data.id === id(i), () => false) },
     ];
 
+    const newNodes = async () => {
+      await control(sim, "POST", "latency", { ms: 0 });
+      say("");
+      say(`## The newer nodes, each against its core flow (simulator latency 0 ms)${extraCases.length ? "" : ": none in this package"}`);
+      await runNewNodes({ say, table, closedLoop, median, summarize, f0, f2 }, extraCases, (start, end, err) => flowDriver(RED, start, end, err), CFG.newNodes);
+    };
+    if (only === "new") {
+      // The newer nodes' rows alone (node test/bench/bench.js --only=new).
+      await newNodes();
+      return 0;
+    }
     if (only === "httpin") {
       // The http-in case alone (node test/bench/bench.js --only=httpin [--conc=32] [--profile]).
       const concArg = argv.find((a) => a.startsWith("--conc="));
@@ -672,6 +689,9 @@ async function main() {
         table(["account", "messages", "failed", "requests", "max in flight", "wall ms", "logins", "goal"], rows2);
       }
     }
+
+    // ---- the newer nodes ------------------------------------------------------------------------------------------
+    await newNodes();
 
     // ---- http in -------------------------------------------------------------------------------------------------
     await httpInCase([1, 32]);

@@ -105,8 +105,8 @@ export = function (RED: NodeAPI): void {
         waiting = false;
         lastReported = "";
         send(result);
-        const gate = (client.transport as { gate?: { currentLimit?: number } }).gate;
-        const limit = gate && Number.isFinite(gate.currentLimit) ? (gate.currentLimit as number) : ASSUMED_LIMIT[client.provider];
+        const documented = client.rateLimit();
+        const limit = Number.isFinite(documented) ? documented : ASSUMED_LIMIT[client.provider];
         const exact = minimumInterval(result.requests, limit, windowMs);
         if (exact > next) {
           // Whole seconds from 1 s up, hundredths below (only a lowered minimum gets there).

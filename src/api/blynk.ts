@@ -44,6 +44,10 @@ export class BlynkClient implements DeviceCloudClient {
     return BLYNK_OPERATIONS.has(op);
   }
 
+  rateLimit(): number {
+    return this.transport.gate.currentLimit;
+  }
+
   normalizeDeviceId(value: unknown, field = "deviceId"): number {
     return wholeNumber(value, field, "a Blynk device id");
   }

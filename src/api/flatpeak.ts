@@ -110,6 +110,10 @@ export class FlatpeakClient implements DeviceCloudClient {
     return FLATPEAK_OPERATIONS.has(op);
   }
 
+  rateLimit(): number {
+    return this.transport.gate.currentLimit;
+  }
+
   normalizeDeviceId(value: unknown, field = "deviceId"): string {
     if (typeof value !== "string") {
       throw invalidInput(field, `a Flatpeak device id is a string like dev_63a6087272941ef077a8fd3e, got ${describe(value)}.`);

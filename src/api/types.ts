@@ -80,6 +80,8 @@ export interface DeviceCloudClient {
   testConnection(opts?: CallOptions): Promise<{ devices: number; total?: number; more?: boolean }>;
   /** One page of devices for the editor's picker; `next` is the cursor of the page after, or null. */
   browseDevices(opts?: CallOptions & { query?: string; cursor?: string; pageSize?: number }): Promise<BrowsePage>;
+  /** The requests per rate window the cloud documents for the account (Infinity when it documents none). */
+  rateLimit(): number;
   /** Cancels every pending request and frees sockets and timers. The client is unusable afterwards. */
   close(): void;
 }

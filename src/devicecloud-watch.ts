@@ -1,6 +1,6 @@
 /**
- * `devicecloud-watch`: a trigger without input. It polls the account every `interval` seconds and sends a message
- * when a watched device goes online or offline, or (Blynk) when a device is activated. Polls never overlap; the
+ * `devicecloud-watch`: a trigger. It polls the account every `interval` seconds (an input message can ask it to poll
+ * now, pause or resume) and sends a message when a watched device goes online or offline, or (Blynk) when a device is activated. Polls never overlap; the
  * interval is raised, with a warning, when one poll needs more requests than the watch's share of the account's
  * rate limit allows (src/api/watch.ts). Errors go to node.error(err, msg), so a Catch node receives them.
  */
@@ -60,8 +60,15 @@ export = function (RED: NodeAPI): void {
       show({ fill: "red", shape: "ring", text: configError.code === "UNSUPPORTED" ? shared("status.unsupported") : configError.code });
     }
 
+    /** Paused: no poll is scheduled until "resume". */
+    let paused = false;
+    let running = false;
+    /** A "poll" that came while a poll ran: the next one starts as soon as this one ends (polls never overlap). */
+    let pollSoon = false;
+
     const schedule = (ms: number) => {
-      if (closed) return;
+      if (closed || paused) return;
+      if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         timer = undefined;
         void poll();
@@ -87,6 +94,7 @@ export = function (RED: NodeAPI): void {
       }
       const started = Date.now();
       let next = config.interval;
+      running = true;
       controller = new AbortController();
       const call: CallOptions = {
         signal: controller.signal,
@@ -120,15 +128,42 @@ export = function (RED: NodeAPI): void {
             );
           }
         }
-        show(statusOf(RED, config.kind, result));
+        if (!paused) show(statusOf(RED, config.kind, result));
       } catch (err) {
         if (closed || (isCancelled(err) && controller.signal.aborted)) return;
         report(isCancelled(err) ? new DeviceCloudError("NETWORK", "The request was cancelled.") : err);
       } finally {
         controller = undefined;
-        if (!closed) schedule(next * 1000 - (Date.now() - started));
+        running = false;
+        if (pollSoon) {
+          pollSoon = false;
+          if (!closed) void poll();
+        } else if (!closed) schedule(next * 1000 - (Date.now() - started));
       }
     }
+
+    /** "poll" polls now (once, also while paused), "pause" stops the polling, "resume" polls now and goes on. */
+    node.on("input", (msg: Msg, _send: unknown, done: (err?: Error) => void) => {
+      const command = watchCommand(msg);
+      if (command instanceof DeviceCloudError) return done(command);
+      if (command === "pause") {
+        paused = true;
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        show({ fill: "grey", shape: "ring", text: RED._("devicecloud-watch.status.paused") });
+      } else if (command === "resume" && !paused) {
+        // Already polling: nothing to do.
+      } else {
+        if (command === "resume") paused = false;
+        if (running) pollSoon = true;
+        else {
+          if (timer) clearTimeout(timer);
+          timer = undefined;
+          void poll();
+        }
+      }
+      done();
+    });
 
     async function deviceList(d: FlowNodeDef): Promise<unknown[] | undefined> {
       if (isBlank(d.devices)) return undefined;
@@ -189,6 +224,16 @@ function readConfig(def: FlowNodeDef, minInterval: number) {
   const offlineAfter = isBlank(def.offlineAfter) ? 900 : Number(def.offlineAfter);
   if (!Number.isFinite(offlineAfter) || offlineAfter <= 0) throw invalidInput("offlineAfter", "must be a number of seconds greater than 0.");
   return { kind: kind as WatchKind, interval, initial: initial as "state" | "none", offlineAfter };
+}
+
+const COMMANDS = ["poll", "pause", "resume"] as const;
+
+/** The command in msg.payload (a string), else in msg.topic. */
+function watchCommand(msg: Msg): (typeof COMMANDS)[number] | DeviceCloudError {
+  const raw = typeof msg.payload === "string" && msg.payload.trim() !== "" ? msg.payload : msg.topic;
+  const command = typeof raw === "string" ? raw.trim().toLowerCase() : "";
+  if ((COMMANDS as readonly string[]).includes(command)) return command as (typeof COMMANDS)[number];
+  return invalidInput("command", `send "poll", "pause" or "resume" in msg.payload (or msg.topic), got ${describe(raw)}.`);
 }
 
 /** The last-activated window: twice the interval, rounded up to whole minutes, 1 to 60. */

@@ -449,6 +449,46 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
       assert.deepEqual([got[2].topic, got[2].event, got[2].initial, got[2].payload.deviceId], [String(x.id), was ? "offline" : "online", false, x.id]);
     });
 
+    it("takes poll, pause and resume from msg.payload or msg.topic; anything else is INVALID_INPUT", async () => {
+      const [x] = mainDevices();
+      const a = account(sim, "blynk");
+      await loadFleetFlow(
+        [a.node, { id: "w", type: "devicecloud-watch", account: "acc", devices: String(x.id), devicesType: "str", interval: 60, wires: [["out"]] }, ...withCatch()],
+        a.creds,
+      );
+      const seen = statuses("w");
+      const got = received("out");
+      await until(() => got.length >= 1, 5000, "the first state");
+      const polls = () => route(`GET ${ORG}/device/online`);
+      const before = polls();
+      const w = helper.getNode("w");
+      w.receive({ payload: "pause" });
+      await sleep(20);
+      assert.deepEqual(seen[seen.length - 1], { fill: "grey", shape: "ring", text: "paused" });
+      // A poll while paused polls once; a change it finds is sent.
+      const was = x.connected;
+      x.connected = !was;
+      try {
+        w.receive({ topic: "poll", payload: 1733430000000 });
+        await until(() => got.length >= 2, 5000, "the change found by the poll");
+      } finally {
+        x.connected = was;
+      }
+      assert.equal(polls(), before + 1);
+      assert.equal(got[1].event, was ? "offline" : "online");
+      await sleep(100);
+      assert.equal(polls(), before + 1, "still paused: no poll of its own");
+      w.receive({ payload: " Resume " });
+      await until(() => got.length >= 3, 5000, "the state back, polled at resume");
+      assert.equal(polls(), before + 2);
+      assert.match(seen[seen.length - 1].text, /^1\/1 online|^0\/1 online/);
+      const caught = nextMessages("caught");
+      w.receive({ payload: "stop" });
+      const [m] = await caught;
+      assert.equal(m.error.code, "INVALID_INPUT");
+      assert.match(m.error.message, /^command: send "poll", "pause" or "resume"/);
+    });
+
     it("with initial none, sends changes only (Flatpeak, every device, from last_seen)", async () => {
       const devs = sim.fleet.flatpeak.devices;
       const stale = devs.find((d) => !d.last_seen || Date.now() - Date.parse(d.last_seen) > 3_600_000)!;

@@ -60,7 +60,8 @@ export interface Caller {
   accountId: string;
   live: boolean;
 }
-type Handler = (req: SimRequest, who: Caller) => SimResponse;
+/** A handler, told the release the request is answered in (after the simulator's version checks). */
+type Handler = (req: SimRequest, who: Caller, release: PriceRelease) => SimResponse;
 
 const PRICE_ROUTES: readonly [RegExp, string, PriceRelease, What, "GET" | "POST"][] = [
   [/^\/tariffs\/rates\/([^/]+)$/, "/tariffs/rates/{id}", "zero", "prices", "GET"],
@@ -74,35 +75,20 @@ const PRICE_ROUTES: readonly [RegExp, string, PriceRelease, What, "GET" | "POST"
   [/^\/schedules\/limit$/, "/schedules/limit", "busbar", "threshold", "POST"],
 ];
 
-/** The release a request names in Flatpeak-Version, by name or by date; none: busbar. */
-export function requestRelease(req: SimRequest): PriceRelease {
-  const raw = req.headers["flatpeak-version"];
-  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? "";
-  const [date, name] = value.split(".");
-  if (name === "zero" || name === "anode" || name === "busbar") return name;
-  if (date && date < "2025-09-14") return "zero";
-  if (date && date < "2026-08-01") return "anode";
-  return "busbar";
-}
-
 export class FlatpeakPriceRoom {
   private seq = 0;
 
   constructor(private readonly host: PriceRoomHost) {}
 
-  /**
-   * The route of a path this room serves, or null. Each release answers only its own routes: another release's
-   * path is 404, as on the cloud. The release is the one the request's Flatpeak-Version names (none: busbar, the
-   * account default).
-   */
+  /** The route of a path this room serves, or null. Each release answers only its own routes: another release's path is 404, as on the cloud. */
   match(path: string): { pattern: string; params: string[]; handlers: Record<string, Handler> } | null {
-    if (path === "/locations") return { pattern: "/locations", params: [], handlers: { GET: (r, who) => this.listLocations(r, who, requestRelease(r)) } };
+    if (path === "/locations") return { pattern: "/locations", params: [], handlers: { GET: (r, who, release) => this.listLocations(r, who, release) } };
     let m = /^\/locations\/([^/]+)$/.exec(path);
-    if (m) return { pattern: "/locations/{id}", params: [m[1]], handlers: { GET: (r, who) => this.getLocation(r, who, requestRelease(r)) } };
+    if (m) return { pattern: "/locations/{id}", params: [m[1]], handlers: { GET: (r, who, release) => this.getLocation(r, who, release) } };
     for (const [re, pattern, owner, what, method] of PRICE_ROUTES) {
       m = re.exec(path);
       if (!m) continue;
-      const handler: Handler = (r, who) => (requestRelease(r) === owner ? this.answer(r, who, owner, what) : this.host.notFound());
+      const handler: Handler = (r, who, release) => (release === owner ? this.answer(r, who, owner, what) : this.host.notFound());
       return { pattern, params: m.slice(1), handlers: { [method]: handler } };
     }
     return null;

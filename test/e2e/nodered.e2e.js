@@ -579,6 +579,36 @@ async function runTarget(target, tgz, tmp) {
         return notes.join("; ");
       });
     }
+    await test("prices and price slots on each release (simulated zero, anode and busbar accounts)", async () => {
+      const { flows: relFlows, checks } = releaseFlows();
+      const startedBefore = nr.log.split("Started flows").length;
+      const r = await nr.api("POST", "/flows", { body: relFlows, headers: { "Node-RED-Deployment-Type": "full" } });
+      assert.ok(r.status === 204 || r.status === 200, `POST /flows: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+      const until = Date.now() + 30000;
+      while (nr.log.split("Started flows").length <= startedBefore) {
+        assert.ok(Date.now() < until, "the log did not say 'Started flows' within 30 s of the deploy");
+        await sleep(50);
+      }
+      const from = debug.length;
+      for (const c of checks) {
+        let res = await nr.api("POST", `/inject/${c.inject}`);
+        for (let i = 0; res.status === 404 && i < 50; i++) {
+          await sleep(100);
+          res = await nr.api("POST", `/inject/${c.inject}`);
+        }
+        assert.equal(res.status, 200, `POST /inject/${c.inject}: HTTP ${res.status}`);
+      }
+      const notes = [];
+      for (const c of checks) {
+        const end = Date.now() + 30000;
+        let got;
+        while (!(got = debug.slice(from).find((d) => d.data.id === c.debug)) && Date.now() < end) await sleep(100);
+        assert.ok(got, `${c.name}: nothing within 30 s`);
+        assert.equal(got.data.level, undefined, `${c.name}: ${String(got.data.msg).slice(0, 300)}`);
+        notes.push(`${c.name}: ${c.check(got.value)}`);
+      }
+      return notes.join("; ");
+    });
   } finally {
     if (comms) comms.close();
     await test("stops on SIGINT", async () => {
@@ -598,6 +628,47 @@ async function runTarget(target, tgz, tmp) {
       return `${nr.log.split("\n").length} lines, ${warns.length} [warn] (see ${path.relative(ROOT, nr.logFile)})`;
     });
   }
+}
+
+/**
+ * One simulated account per release (simulate picks the demo account of the API version's release), each with a
+ * prices node, a price slots node within 3 days (the release's slots endpoint) and one over 4 days (computed from
+ * the prices on anode and busbar). Returns the flow and what each debug node must show.
+ */
+function releaseFlows() {
+  const LOC = "loc_65f0c0ffee000000000000d1";
+  const tab = "e2e0prices0tab01";
+  const flows = [{ id: tab, type: "tab", label: "Prices by release", disabled: false, info: "" }];
+  const checks = [];
+  const series = (v) => {
+    assert.deepEqual(Object.keys(v), ["locationId", "timezone", "currency", "direction", "prices", "current", "nextUpdate"]);
+    assert.ok(v.prices.length >= 12 && v.current, JSON.stringify(v).slice(0, 200));
+    return `${v.prices.length} prices, now ${v.current.price} ${v.currency}`;
+  };
+  const plan = (minutes) => (v) => {
+    assert.deepEqual(Object.keys(v), ["locationId", "timezone", "currency", "direction", "segment", "slots", "minutes", "nextUpdate"]);
+    assert.equal(v.minutes, minutes, JSON.stringify(v).slice(0, 300));
+    return `${v.slots.length} slot(s), ${v.minutes} min`;
+  };
+  ["2024-08-24.zero", "2025-09-14.anode", "2026-08-01.busbar"].forEach((version, i) => {
+    const name = version.split(".")[1];
+    const acc = `e2e0acc0${name}`.padEnd(16, "0");
+    flows.push({ id: acc, type: "devicecloud-account", name: `Simulated ${name}`, provider: "flatpeak", server: "", apiVersion: version, simulate: true, timeout: 30 });
+    const row = (j, node, props, check, label) => {
+      const id = (k) => `e2e${name}${j}${k}`.padEnd(16, "0");
+      const y = 60 + (i * 3 + j) * 50;
+      flows.push(
+        { id: id("i"), type: "inject", z: tab, name: "", props, repeat: "", crontab: "", once: false, onceDelay: 0.1, topic: "", x: 120, y, wires: [[id("n")]] },
+        { id: id("n"), z: tab, name: "", account: acc, locationId: LOC, locationIdType: "str", x: 320, y, wires: [[id("d")]], ...node },
+        { id: id("d"), type: "debug", z: tab, name: `${label} ${name}`, active: true, tosidebar: true, console: false, tostatus: false, complete: "payload", targetType: "msg", x: 520, y, wires: [] },
+      );
+      checks.push({ name: `${label} ${name}`, inject: id("i"), debug: id("d"), check });
+    };
+    row(0, { type: "devicecloud-prices", hours: 12 }, [{ p: "payload" }], series, "prices");
+    row(1, { type: "devicecloud-price-slots", duration: 120, output: "slots" }, [{ p: "payload" }], plan(120), "slots");
+    row(2, { type: "devicecloud-price-slots", duration: 180, output: "slots" }, [{ p: "end", v: "$millis() + 4 * 86400000", vt: "jsonata" }], plan(180), "4-day slots");
+  });
+  return { flows, checks };
 }
 
 async function main() {

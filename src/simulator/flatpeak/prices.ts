@@ -1,12 +1,14 @@
 /**
  * The prices room (flatpeak-prices.ts: locations, price series, slots) registered like every other room: its
- * routes run after the version checks, in the release in force, which the room reads from Flatpeak-Version.
+ * routes run after the version checks, in the release in force. Yotta's prices are busbar's (no yotta price page
+ * was found).
  */
-import type { RouteMatch, SimRequest } from "../common";
+import type { RouteMatch } from "../common";
 import { FlatpeakPriceRoom } from "../flatpeak-prices";
 import { notFound, rich } from "./answers";
 import type { FlatpeakFleet } from "./fleet";
 import { cursorPage } from "./paging";
+import { atLeast } from "./release";
 import { versionedRoute, type FlatpeakHandler, type FlatpeakPrincipal, type FlatpeakRoom } from "./room";
 
 export class PricesRoom implements FlatpeakRoom {
@@ -28,8 +30,7 @@ export class PricesRoom implements FlatpeakRoom {
     if (!m) return null;
     const handlers: Record<string, FlatpeakHandler> = {};
     for (const [method, fn] of Object.entries(m.handlers)) {
-      // An account's default applies without a header: the room is told the release in force through it.
-      handlers[method] = (req, p, release) => fn({ ...req, headers: { ...req.headers, "flatpeak-version": release.version } } as SimRequest, p);
+      handlers[method] = (req, p, release) => fn(req, p, atLeast(release, "busbar") ? "busbar" : (release.name as "zero" | "anode"));
     }
     return versionedRoute(m.pattern, m.params, handlers);
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { withSimulator } from "../support/sim";
-import { account, helper, nextMessages } from "../support/nodes";
+import { account, freshRuntimeEach, helper, nextMessages } from "../support/nodes";
 import { loadFleetFlow } from "../support/fleet";
 
 describe("list devices: a Blynk (sub-)organization (orgId)", function () {
@@ -10,14 +10,7 @@ describe("list devices: a Blynk (sub-)organization (orgId)", function () {
     sim = await withSimulator({ blynkDevices: 300, flatpeakDevices: 10 });
   });
   after(() => sim.close());
-  beforeEach((done) => {
-    sim.resetStats();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  freshRuntimeEach(() => sim);
 
   const bl = () => sim.fleet.blynk;
   const run = async (node: Record<string, unknown>, msg: Record<string, unknown> = {}) => {

@@ -128,6 +128,15 @@ describe("simulator: Flatpeak releases", function () {
     assert.equal((await call(sim, "GET", "/locations/loc_ffffffffffffffffffffffff", { token: t })).status, 404);
   });
 
+  it("seed 1 is the fleet the examples name (their device ids stay valid across the split)", async () => {
+    const one = await startSimulator({ seed: 1, blynkDevices: 0 });
+    try {
+      assert.ok(one.fleet.flatpeak.devices.some((d) => d.id === "dev_6a1678eb8ca78fa998c29e2e"));
+    } finally {
+      await one.close();
+    }
+  });
+
   it("addAccount takes a default release; an unknown one is refused", async () => {
     sim.addAccount("flatpeak", "acc_added00000000000000001", "sk_test_added", "anode");
     const t = await flatpeakToken(sim, "acc_added00000000000000001", "sk_test_added");

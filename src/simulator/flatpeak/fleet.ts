@@ -3,7 +3,7 @@
  * be rendered from), their indexes, and the locations they stand at. The rooms render them per release.
  */
 import { Rng, isoSeconds, streamOf, STREAM } from "../rng";
-import { CATALOG, KINDS, KIND_REF, KIND_TYPE, KIND_WEIGHTS, type Kind } from "./catalog";
+import { CATALOG, KINDS, KIND_REF, KIND_TYPE, KIND_WEIGHTS, type CatalogEntry, type Kind } from "./catalog";
 
 export type FlatpeakDeviceType = "EV_CHARGER" | "ELECTRIC_VEHICLE" | "BATTERY_SYSTEM" | "PV_SYSTEM" | "OTHER";
 export const FLATPEAK_DEVICE_TYPES: readonly FlatpeakDeviceType[] = ["EV_CHARGER", "ELECTRIC_VEHICLE", "BATTERY_SYSTEM", "PV_SYSTEM", "OTHER"];
@@ -90,8 +90,7 @@ export function objectId(prefix: string, timeMs: number, rng: Rng): string {
 }
 
 /** A kind's busbar properties, from its catalog entry and the seed. */
-function kindProperties(kind: Kind, rng: Rng, created: number): { entry: (typeof CATALOG)[Kind][number]; properties: FlatpeakDeviceProperties } {
-  const entry = rng.pick(CATALOG[kind]);
+function kindProperties(kind: Kind, entry: CatalogEntry, rng: Rng, created: number): FlatpeakDeviceProperties {
   const properties: FlatpeakDeviceProperties = {};
   if (kind === "battery") {
     properties.power_rating_import_kwh = entry.imp;
@@ -113,7 +112,7 @@ function kindProperties(kind: Kind, rng: Rng, created: number): { entry: (typeof
     properties.power_rating_import_kwh = entry.imp;
   }
   if (kind !== "ev" && rng.chance(0.85)) properties.install_date = isoSeconds(created - rng.int(0, 400) * DAY - rng.int(0, 86399) * 1000);
-  return { entry, properties };
+  return properties;
 }
 
 export class FlatpeakFleet {
@@ -146,11 +145,13 @@ export class FlatpeakFleet {
     times.sort((a, b) => b - a);
     for (let i = 0; i < n; i++) {
       const created = times[i];
+      // The draws in this order (kind, model, id, properties) keep each seed's fleet as it always was.
       const kind = rng.weighted(KINDS, KIND_WEIGHTS);
-      const { entry, properties } = kindProperties(kind, rng, created);
+      const entry = rng.pick(CATALOG[kind]);
       let id = objectId("dev", created, rng);
       while (used.has(id)) id = objectId("dev", created, rng);
       used.add(id);
+      const properties = kindProperties(kind, entry, rng, created);
       const dev: FlatpeakDevice = {
         id,
         object: "device",

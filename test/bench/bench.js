@@ -404,7 +404,7 @@ async function main() {
         listRuns: 5,
         logins: 10_000,
         httpin: { warm: 1000, 1: { rounds: 12, per: 300 }, 32: { rounds: 10, per: 1500 } },
-        newNodes: { warm: 500, 1: { rounds: 8, per: 200 }, 32: { rounds: 8, per: 1000 } },
+        newNodes: { warm: 200, 1: { rounds: 6, per: 50 }, 32: { rounds: 6, per: 300 } },
       };
   // Seed 1 with 142,535 Blynk devices puts exactly 100,000 in the account's organization (the rest are in its
   // sub-organizations, which a listing does not include); checked below.

@@ -33,14 +33,28 @@ export interface EventDef {
   description: string;
 }
 
+/** The data types of a Blynk datastream (blynk-datastreams.md §8). */
+export type DataStreamType = "INT" | "DOUBLE" | "STRING" | "BOOLEAN" | "ENUM" | "LOCATION";
+
+/** A stored datastream value: a number (INT, DOUBLE, BOOLEAN as 0/1, ENUM), a string, or [lon, lat]. */
+export type DataStreamValue = number | string | [number, number];
+
 export interface DataStreamDef {
   id: number;
+  /** Lower case, as the device and the values endpoints spell it (`v5`); the template renders the number. */
   pin: string;
   label: string;
   alias: string;
+  type: DataStreamType;
+  units?: string;
+  /** Numbers: written values are cropped to min..max, as Blynk does; generated values lie within it. */
   min: number;
   max: number;
   decimals: number;
+  /** ENUM: the labels of the values 0, 1, 2, … */
+  options?: string[];
+  /** The same value on every device that ever reported (no seeded draw: the generated fleet stays as it was). */
+  initial?: DataStreamValue;
 }
 
 export interface TemplateDef {
@@ -75,10 +89,13 @@ const thermostatEvents = (base: number): EventDef[] => [
   { id: base + 4, code: "sensor_fault", name: "Sensor fault", type: "CRITICAL", description: "The temperature sensor stopped answering" },
 ];
 const thermostatStreams: DataStreamDef[] = [
-  { id: 1, pin: "v0", label: "Temperature", alias: "Temperature", min: 15, max: 28, decimals: 1 },
-  { id: 2, pin: "v1", label: "Humidity", alias: "Humidity", min: 30, max: 70, decimals: 0 },
-  { id: 3, pin: "v2", label: "Setpoint", alias: "Target Temperature", min: 18, max: 23, decimals: 1 },
-  { id: 4, pin: "v3", label: "Heating", alias: "Heating On", min: 0, max: 1, decimals: 0 },
+  { id: 1, pin: "v0", label: "Temperature", alias: "Temperature", type: "DOUBLE", units: "Celsius", min: 15, max: 28, decimals: 1 },
+  { id: 2, pin: "v1", label: "Humidity", alias: "Humidity", type: "INT", units: "Percentage", min: 30, max: 70, decimals: 0 },
+  { id: 3, pin: "v5", label: "Setpoint", alias: "Target Temperature", type: "DOUBLE", units: "Celsius", min: 5, max: 30, decimals: 1 },
+  { id: 4, pin: "v3", label: "Heating", alias: "Heating On", type: "INT", min: 0, max: 1, decimals: 0 },
+  { id: 5, pin: "v4", label: "Mode", alias: "Mode", type: "ENUM", min: 0, max: 3, decimals: 0, options: ["Off", "Heat", "Eco", "Auto"], initial: 3 },
+  { id: 6, pin: "v6", label: "Display", alias: "Display Text", type: "STRING", min: 0, max: 0, decimals: 0, initial: "Auto" },
+  { id: 7, pin: "v7", label: "Position", alias: "Position", type: "LOCATION", min: 0, max: 0, decimals: 0, initial: [13.38886, 52.517037] },
 ];
 const thermostatMeta: MetaFieldDef[] = [
   deviceName,
@@ -144,10 +161,10 @@ export const BLYNK_TEMPLATES: readonly TemplateDef[] = [
       { id: 3544, code: "tariff_changed", name: "Tariff changed", type: "INFORMATION", description: "A new tariff period started" },
     ],
     dataStreams: [
-      { id: 1, pin: "v0", label: "Power", alias: "Power W", min: 0, max: 9000, decimals: 0 },
-      { id: 2, pin: "v1", label: "Voltage", alias: "Voltage V", min: 220, max: 245, decimals: 1 },
-      { id: 3, pin: "v2", label: "Energy", alias: "Energy kWh", min: 0, max: 20000, decimals: 2 },
-      { id: 4, pin: "v3", label: "Current", alias: "Current A", min: 0, max: 40, decimals: 2 },
+      { id: 1, pin: "v0", label: "Power", alias: "Power W", type: "INT", units: "Watt", min: 0, max: 9000, decimals: 0 },
+      { id: 2, pin: "v1", label: "Voltage", alias: "Voltage V", type: "DOUBLE", units: "Volt", min: 220, max: 245, decimals: 1 },
+      { id: 3, pin: "v2", label: "Energy", alias: "Energy kWh", type: "DOUBLE", units: "KiloWattHour", min: 0, max: 20000, decimals: 2 },
+      { id: 4, pin: "v3", label: "Current", alias: "Current A", type: "DOUBLE", units: "Ampere", min: 0, max: 40, decimals: 2 },
     ],
     metaFields: [
       deviceName,
@@ -177,9 +194,9 @@ export const BLYNK_TEMPLATES: readonly TemplateDef[] = [
       { id: 3553, code: "sensor_offline", name: "Sensor offline", type: "WARNING", description: "No report for 24 hours" },
     ],
     dataStreams: [
-      { id: 1, pin: "v0", label: "Leak", alias: "Leak", min: 0, max: 1, decimals: 0 },
-      { id: 2, pin: "v1", label: "Battery", alias: "Battery %", min: 5, max: 100, decimals: 0 },
-      { id: 3, pin: "v2", label: "Signal", alias: "RSSI dBm", min: -90, max: -40, decimals: 0 },
+      { id: 1, pin: "v0", label: "Leak", alias: "Leak", type: "BOOLEAN", min: 0, max: 1, decimals: 0 },
+      { id: 2, pin: "v1", label: "Battery", alias: "Battery %", type: "INT", units: "Percentage", min: 5, max: 100, decimals: 0 },
+      { id: 3, pin: "v2", label: "Signal", alias: "RSSI dBm", type: "INT", min: -90, max: -40, decimals: 0 },
     ],
     metaFields: [
       deviceName,
@@ -208,10 +225,10 @@ export const BLYNK_TEMPLATES: readonly TemplateDef[] = [
       { id: 3563, code: "filter_replace", name: "Replace filter", type: "INFORMATION", description: "The filter reached its service life" },
     ],
     dataStreams: [
-      { id: 1, pin: "v0", label: "CO2", alias: "CO2 ppm", min: 400, max: 1800, decimals: 0 },
-      { id: 2, pin: "v1", label: "PM2.5", alias: "PM2.5", min: 0, max: 80, decimals: 1 },
-      { id: 3, pin: "v2", label: "Temperature", alias: "Temperature", min: 16, max: 28, decimals: 1 },
-      { id: 4, pin: "v3", label: "Humidity", alias: "Humidity", min: 25, max: 70, decimals: 0 },
+      { id: 1, pin: "v0", label: "CO2", alias: "CO2 ppm", type: "INT", units: "PartsPerMillion", min: 400, max: 1800, decimals: 0 },
+      { id: 2, pin: "v1", label: "PM2.5", alias: "PM2.5", type: "DOUBLE", min: 0, max: 80, decimals: 1 },
+      { id: 3, pin: "v2", label: "Temperature", alias: "Temperature", type: "DOUBLE", units: "Celsius", min: 16, max: 28, decimals: 1 },
+      { id: 4, pin: "v3", label: "Humidity", alias: "Humidity", type: "INT", units: "Percentage", min: 25, max: 70, decimals: 0 },
     ],
     metaFields: [
       deviceName,
@@ -241,8 +258,8 @@ export const BLYNK_TEMPLATES: readonly TemplateDef[] = [
       { id: 3573, code: "power_off", name: "Power off", type: "INFORMATION", description: "The relay was switched off" },
     ],
     dataStreams: [
-      { id: 1, pin: "v0", label: "Power", alias: "Power W", min: 0, max: 3000, decimals: 0 },
-      { id: 2, pin: "v1", label: "Relay", alias: "Relay", min: 0, max: 1, decimals: 0 },
+      { id: 1, pin: "v0", label: "Power", alias: "Power W", type: "INT", units: "Watt", min: 0, max: 3000, decimals: 0 },
+      { id: 2, pin: "v1", label: "Relay", alias: "Relay", type: "BOOLEAN", min: 0, max: 1, decimals: 0 },
     ],
     metaFields: [
       deviceName,

@@ -5,6 +5,7 @@
  */
 import { Rng, hash32, streamOf, STREAM } from "../rng";
 import { BLYNK_TEMPLATES, type MetaFieldDef, type TemplateDef } from "../blynk-templates";
+import { DatastreamStore } from "./datastreams";
 import { generateFleet } from "./generate";
 import { BLYNK_DEMO, DAY, MIN, type BlynkDevice, type BlynkHooks, type BlynkOptions, type BlynkOrg, type BlynkTag, type BlynkUser, type LogEntry, type TimelineEvent } from "./model";
 
@@ -34,6 +35,8 @@ export class BlynkFleet {
   lastId = 0;
   /** Cached searches, valid until the next change() to the devices. */
   searchCache = new Map<string, BlynkDevice[]>();
+  /** Datastream write times and history (datastreams.ts). */
+  readonly datastreams = new DatastreamStore(this);
   private readonly timelines = new Map<number, { events: TimelineEvent[]; next: number }>();
   private version = 0;
   private indexVersion = -1;
@@ -81,6 +84,7 @@ export class BlynkFleet {
     this.byId.delete(d.id);
     this.timelines.delete(d.id);
     this.logs.delete(d.id);
+    this.datastreams.forget(d.id);
     this.change();
   }
 
@@ -131,7 +135,7 @@ export class BlynkFleet {
       const count = rng.int(0, 8);
       const from = Math.max(d.firstConnectTime, this.startTime - 14 * DAY);
       for (let k = 0; k < count; k++) {
-        const ds = rng.pick(t.dataStreams);
+        const ds = rng.pick(t.dataStreams.filter((s) => s.initial === undefined));
         l.push({
           triggerUserEmail: owner.email,
           value: rng.float(ds.min, ds.max, ds.decimals),
@@ -250,11 +254,7 @@ export class BlynkFleet {
   fullInfo(d: BlynkDevice): Record<string, unknown> {
     const t = this.templateOf(d);
     const o = this.baseInfo(d);
-    o.dataStreamValues = t.dataStreams.flatMap((ds, i) =>
-      d.dsValues[i] === null || d.dsValues[i] === undefined
-        ? []
-        : [{ dataStreamId: ds.id, pin: ds.pin, dataStreamLabel: ds.label, dataStreamAlias: ds.alias, value: d.dsValues[i], updatedAt: d.dsUpdatedAt }],
-    );
+    o.dataStreamValues = this.datastreams.valuesOf(d);
     o.metaFieldValues = t.metaFields.map((m, i) => ({ id: m.id, name: m.name, value: this.metaValue(d, m, i) }));
     return o;
   }

@@ -3,7 +3,7 @@
  * templates. Every draw from `rng` happens in a fixed order, so a seed always makes the same fleet.
  */
 import type { Rng } from "../rng";
-import { BLYNK_TEMPLATES, CONTACTS, LIFECYCLE, LOCATIONS, RANGES, SUPPORT_EMAILS, ZONES, type ContactValue, type LocationValue, type MetaFieldDef, type TemplateDef } from "../blynk-templates";
+import { BLYNK_TEMPLATES, CONTACTS, LIFECYCLE, LOCATIONS, RANGES, SUPPORT_EMAILS, ZONES, type ContactValue, type DataStreamValue, type LocationValue, type MetaFieldDef, type TemplateDef } from "../blynk-templates";
 import { EMPTY_TAGS, MIN, type BlynkDevice, type BlynkUser, type HardwareInfo } from "./model";
 import type { BlynkFleet } from "./fleet";
 
@@ -159,7 +159,7 @@ export function blankDevice(id: number, name: string, t: TemplateDef, orgId: num
     connected: false,
     tags: EMPTY_TAGS,
     metaValues: EMPTY_TAGS as unknown[],
-    dsValues: EMPTY_TAGS as (number | null)[],
+    dsValues: EMPTY_TAGS as (DataStreamValue | null)[],
     dsUpdatedAt: 0,
   };
 }
@@ -190,7 +190,7 @@ function connectHistory(start: number, rng: Rng, dev: BlynkDevice, t: TemplateDe
   dev.ip = [rng.pick(IP_FIRST), rng.int(0, 255), rng.int(0, 255), rng.int(1, 254)].join(".");
   const r = rng.next();
   dev.lifecycleStatus = r < 0.85 ? LIFECYCLE.service : r < 0.95 ? LIFECYCLE.maintenance : LIFECYCLE.decommissioned;
-  dev.dsValues = t.dataStreams.map((ds) => rng.float(ds.min, ds.max, ds.decimals));
+  dev.dsValues = t.dataStreams.map((ds) => ds.initial ?? rng.float(ds.min, ds.max, ds.decimals));
   dev.dsUpdatedAt = dev.lastReceivedEventAt;
 }
 

@@ -23,6 +23,7 @@ function clear(req: SimRequest, f: BlynkFleet): SimResponse {
   return withDevice(f, req, (d) => {
     d.dsValues = d.dsValues.map(() => null);
     d.dsUpdatedAt = 0;
+    f.datastreams.forget(d.id);
     f.timeline(d).events = [];
     f.logs.set(d.id, []);
     return { status: 204 };

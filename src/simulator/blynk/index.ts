@@ -8,6 +8,7 @@ import type { SimCloud } from "../cloud";
 import { routeTable } from "../rooms";
 import { authRoom, authenticate } from "./auth";
 import { deviceListsRoom } from "./device-lists";
+import { datastreamsRoom } from "./datastreams";
 import { devicesRoom } from "./devices";
 import { eventsRoom } from "./events";
 import { BlynkFleet } from "./fleet";
@@ -23,7 +24,7 @@ export { BlynkFleet } from "./fleet";
 export { BLYNK_DEMO } from "./model";
 export type { BlynkDevice, BlynkOrg, BlynkUser, BlynkTag, BlynkPrincipal, TimelineEvent, LogEntry, HardwareInfo } from "./model";
 
-const ROOMS: readonly BlynkRoom[] = [authRoom, organizationRoom, devicesRoom, deviceListsRoom, ownershipRoom, metafieldsRoom, tagsRoom, historyRoom, eventsRoom];
+const ROOMS: readonly BlynkRoom[] = [authRoom, organizationRoom, devicesRoom, deviceListsRoom, ownershipRoom, metafieldsRoom, tagsRoom, historyRoom, eventsRoom, datastreamsRoom];
 
 /** The Blynk cloud the server serves: the fleet, its rooms, and its answers. */
 export function blynkCloud(opts: BlynkOptions, hooks: BlynkHooks): { fleet: BlynkFleet; cloud: SimCloud<BlynkPrincipal> } {

@@ -1,5 +1,5 @@
 /** The Blynk simulator's data: the organization's devices, orgs, users and tags, and what a request runs as. */
-import type { BlynkEventType, LifecycleStatus } from "../blynk-templates";
+import type { BlynkEventType, DataStreamValue, LifecycleStatus } from "../blynk-templates";
 import type { TokenStore } from "../tokens";
 
 export const BLYNK_DEMO = { clientId: "oa2-client-id_simulator-demo", clientSecret: "simulator-demo-secret-0000000000000000000" } as const;
@@ -46,7 +46,7 @@ export interface BlynkDevice {
   /** One value per template metafield (DeviceName and DeviceOwner: null, rendered from name and owner). */
   metaValues: unknown[];
   /** One value per template datastream; null: no value (never reported or cleared). */
-  dsValues: (number | null)[];
+  dsValues: (DataStreamValue | null)[];
   dsUpdatedAt: number;
 }
 

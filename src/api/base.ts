@@ -27,6 +27,7 @@ export const OPERATION_NAMES: Record<Operation, string> = {
   watchDevices: "watch",
   prices: "prices",
   priceSlots: "price slots",
+  datastream: "datastream",
 };
 
 export function unsupported(provider: Provider, op: Operation): DeviceCloudError {

@@ -4,6 +4,17 @@
  * `totalElements`); 10,000 requests per minute per organization.
  */
 import { buildTransport, seconds, unsupported } from "./base";
+import {
+  checkTime,
+  checkValue,
+  datastreamNotFound,
+  ExpiringCache,
+  findDatastream,
+  toTemplateDatastreams,
+  type DatastreamRef,
+  type RawValue,
+  type TemplateDatastream,
+} from "./blynk-datastreams";
 import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
 import { asObject, describe } from "./flatpeak";
 import { numberedPages, type NumberedPage } from "./paging";
@@ -24,12 +35,35 @@ export const BLYNK_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
   "manageDevice",
   "deviceHistory",
   "watchDevices",
+  "datastream",
 ]);
+/** Template datastreams and a device's template are read again after this long (a template may gain datastreams). */
+export const TEMPLATE_CACHE_MS = 5 * 60_000;
+const TEMPLATE_CACHE_ENTRIES = 10_000;
+/** History pages of 100: the most both documented limits allow (1..100 in the 2024 docs, up to 1000 in the current spec). */
+const HISTORY_PAGE = 100;
+const DAY_MS = 86_400_000;
+
+/** One datastream's current value (read). */
+export interface DatastreamReading {
+  datastreamId: number;
+  pin: string | null;
+  label: string;
+  value: unknown;
+  /** ISO 8601, or null when the datastream holds no value. */
+  updatedAt: string | null;
+}
 
 export class BlynkClient implements DeviceCloudClient {
   readonly provider = "blynk" as const;
   readonly transport: Transport;
   private readonly parallel: number;
+  private readonly templates = new ExpiringCache<number, TemplateDatastream[]>(TEMPLATE_CACHE_MS, TEMPLATE_CACHE_ENTRIES);
+  private readonly deviceTemplates = new ExpiringCache<number, number>(TEMPLATE_CACHE_MS, TEMPLATE_CACHE_ENTRIES);
+  /** Q1: set once a write was refused with deviceId in the body alone and accepted with it in the query too. */
+  private deviceIdInQuery = false;
+  /** Set once the v2 values endpoint answered 404 for a device that GET /device knows: reads use GET /device. */
+  private v2Missing = false;
 
   constructor(private readonly config: ClientConfig) {
     this.transport = buildTransport(config, {
@@ -141,7 +175,162 @@ export class BlynkClient implements DeviceCloudClient {
   }
 
   close(): void {
+    this.templates.clear();
+    this.deviceTemplates.clear();
     this.transport.close();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Datastreams (blynk-datastreams.md)
+
+  /** The datastreams of a template (GET /template/datastreams), cached for TEMPLATE_CACHE_MS. */
+  async templateDatastreams(templateId: number, opts: CallOptions = {}): Promise<TemplateDatastream[]> {
+    return (await this.cachedDatastreams(templateId, opts)).value;
+  }
+
+  /** The events of a template that a flow can trigger: those with an eventCode (GET /template/events). */
+  async templateEvents(templateId: number, opts: CallOptions = {}): Promise<ApiObject[]> {
+    const res = await this.transport.request({ method: "GET", path: `${ORG}/template/events`, query: { templateId }, signal: opts.signal, onWait: opts.onWait });
+    if (!Array.isArray(res.data)) throw new DeviceCloudError("API_ERROR", "The answer to GET /template/events was not a list.");
+    return (res.data as ApiObject[]).filter((e) => e && typeof e.eventCode === "string" && e.eventCode !== "");
+  }
+
+  /** The numeric template id of a device (GET /device/baseInfo), cached like the template. */
+  async templateOf(id: string | number, opts: CallOptions = {}): Promise<number> {
+    const deviceId = this.normalizeDeviceId(id);
+    const { value } = await this.deviceTemplates.get(deviceId, async () => {
+      const device = await this.getDevice(deviceId, { ...opts, detail: "base" });
+      if (typeof device.templateId !== "number") throw new DeviceCloudError("API_ERROR", "The device's answer had no templateId.");
+      return device.templateId;
+    });
+    return value;
+  }
+
+  /** A datastream of the device's template by pin or id; NOT_FOUND when it has none such (after one fresh look). */
+  async resolveDatastream(id: string | number, ref: DatastreamRef, opts: CallOptions = {}): Promise<TemplateDatastream> {
+    const templateId = await this.templateOf(id, opts);
+    const cached = await this.cachedDatastreams(templateId, opts);
+    let streams = cached.value;
+    let found = findDatastream(streams, ref);
+    // A pin the cached template lacks may be a datastream added since: look once more before NOT_FOUND.
+    if (!found && Date.now() - cached.at > 1000) {
+      this.templates.forget(templateId);
+      streams = (await this.cachedDatastreams(templateId, opts)).value;
+      found = findDatastream(streams, ref);
+    }
+    if (!found) throw datastreamNotFound(ref, templateId, streams);
+    return found;
+  }
+
+  /** Writes one value (POST /device/datastream) after checking it against the datastream's type. Never repeated. */
+  async writeDatastream(id: string | number, ref: DatastreamRef, value: unknown, opts: CallOptions = {}): Promise<{ datastream: TemplateDatastream; value: RawValue }> {
+    const deviceId = this.normalizeDeviceId(id);
+    const datastream = await this.resolveDatastream(deviceId, ref, opts);
+    const raw = checkValue(datastream, value);
+    await this.postWrite("/device/datastream", deviceId, { dataStreamId: datastream.id, value: raw }, opts);
+    return { datastream, value: raw };
+  }
+
+  /** Writes several values of one device in one request (POST /device/datastreams); every value is checked first. */
+  async writeDatastreams(id: string | number, values: ReadonlyArray<[DatastreamRef, unknown, string]>, opts: CallOptions = {}) {
+    const deviceId = this.normalizeDeviceId(id);
+    const written: { datastream: TemplateDatastream; value: RawValue }[] = [];
+    for (const [ref, value, field] of values) {
+      const datastream = await this.resolveDatastream(deviceId, ref, opts);
+      if (written.some((w) => w.datastream.id === datastream.id)) throw invalidInput(field, `names datastream ${datastream.id} a second time.`);
+      written.push({ datastream, value: checkValue(datastream, value, field) });
+    }
+    const map: Record<string, RawValue> = {};
+    for (const w of written) map[String(w.datastream.id)] = w.value;
+    await this.postWrite("/device/datastreams", deviceId, { values: map }, opts);
+    return written;
+  }
+
+  /** Current values: of one datastream, or of every datastream of the device's template (value null where none). */
+  async readDatastreams(id: string | number, ref: DatastreamRef | undefined, opts: CallOptions = {}): Promise<DatastreamReading[]> {
+    const deviceId = this.normalizeDeviceId(id);
+    const templateId = await this.templateOf(deviceId, opts);
+    const wanted = ref ? [await this.resolveDatastream(deviceId, ref, opts)] : await this.templateDatastreams(templateId, opts);
+    const values = await this.currentValues(deviceId, ref ? wanted[0].id : undefined, opts);
+    return wanted.map((ds) => {
+      const v = values.get(ds.id);
+      const at = typeof v?.updatedAt === "number" ? new Date(v.updatedAt).toISOString() : null;
+      return { datastreamId: ds.id, pin: ds.pin, label: ds.label, value: v && "value" in v ? v.value : null, updatedAt: at };
+    });
+  }
+
+  /** Every point of one datastream between from and to (default: the last 24 hours), oldest first, every page read. */
+  async datastreamHistory(id: string | number, ref: DatastreamRef, period: { from?: unknown; to?: unknown }, opts: CallOptions = {}) {
+    const deviceId = this.normalizeDeviceId(id);
+    const to = checkTime(period.to, "to", Date.now());
+    const from = checkTime(period.from, "from", to - DAY_MS);
+    if (from > to) throw invalidInput("from", `the period starts (${new Date(from).toISOString()}) after it ends (${new Date(to).toISOString()}).`);
+    const datastream = await this.resolveDatastream(deviceId, ref, opts);
+    // The 2024 docs require `pin`; the current spec takes dataStreamId "as an alternative": a virtual pin is sent as pin.
+    const which = datastream.pin ? { pin: datastream.pin.toLowerCase() } : { dataStreamId: datastream.id };
+    const pages = numberedPages(
+      async (page, size, signal) => {
+        const res = await this.transport.request({ method: "GET", path: `${ORG}/device/datastream/history`, query: { deviceId, ...which, from, to, page, size }, signal, onWait: opts.onWait });
+        return historyPage(res.data);
+      },
+      HISTORY_PAGE,
+      0,
+      this.parallel,
+      opts.signal,
+    );
+    const points: { time: number; value: unknown }[] = [];
+    for await (const page of pages) for (const p of page.items) points.push({ time: p.createdAt as number, value: p.value });
+    points.sort((a, b) => a.time - b.time);
+    return { datastream, from, to, points: points.map((p) => ({ time: new Date(p.time).toISOString(), value: p.value })) };
+  }
+
+  private cachedDatastreams(templateId: number, opts: CallOptions) {
+    return this.templates.get(templateId, async () => {
+      const res = await this.transport.request({ method: "GET", path: `${ORG}/template/datastreams`, query: { templateId }, signal: opts.signal, onWait: opts.onWait });
+      return toTemplateDatastreams(res.data);
+    });
+  }
+
+  /**
+   * A write is a POST: the transport never repeats it after a 5xx, a dropped connection or a timeout. Q1: deviceId
+   * goes in the body as the 2024 docs show; a 400 (the request was refused, nothing written) is answered once
+   * more with deviceId in the query too, as the 2026 README puts identifiers, and later writes do that at once.
+   */
+  private async postWrite(path: string, deviceId: number, fields: ApiObject, opts: CallOptions): Promise<void> {
+    const send = (inQuery: boolean) =>
+      this.transport.request({ method: "POST", path: `${ORG}${path}`, query: inQuery ? { deviceId } : undefined, body: { deviceId, ...fields }, signal: opts.signal, onWait: opts.onWait });
+    if (this.deviceIdInQuery) {
+      await send(true);
+      return;
+    }
+    try {
+      await send(false);
+    } catch (err) {
+      if (!(err instanceof DeviceCloudError) || err.status !== 400) throw err;
+      await send(true);
+      this.deviceIdInQuery = true;
+    }
+  }
+
+  /** Values by datastream id: from the v2 values endpoint, or the device's dataStreamValues where v2 does not answer. */
+  private async currentValues(deviceId: number, only: number | undefined, opts: CallOptions): Promise<Map<number, ApiObject>> {
+    let list: unknown;
+    if (!this.v2Missing) {
+      try {
+        const query = only === undefined ? { deviceId } : { deviceId, dataStreamIds: only };
+        list = (await this.transport.request({ method: "GET", path: `/api/v2/organization/device/datastreams`, query, signal: opts.signal, onWait: opts.onWait })).data;
+      } catch (err) {
+        if (!(err instanceof DeviceCloudError) || (err.code !== "NOT_FOUND" && err.status !== 405)) throw err;
+      }
+    }
+    if (list === undefined) {
+      list = (await this.getDevice(deviceId, opts)).dataStreamValues;
+      if (!this.v2Missing) this.v2Missing = true;
+    }
+    if (!Array.isArray(list)) throw new DeviceCloudError("API_ERROR", "The device's datastream values were not a list.");
+    const out = new Map<number, ApiObject>();
+    for (const v of list as ApiObject[]) if (v && typeof v.dataStreamId === "number") out.set(v.dataStreamId, v);
+    return out;
   }
 
   private async login(t: Transport) {
@@ -174,6 +363,16 @@ export class BlynkClient implements DeviceCloudClient {
     const total = typeof body.totalElements === "number" ? body.totalElements : Number(body.totalElements);
     return { content: body.content as ApiObject[], totalElements: Number.isFinite(total) ? total : body.content.length };
   }
+}
+
+/** One page of GET /device/datastream/history: `{content: [{createdAt, value}], totalElements}`. */
+function historyPage(data: unknown): NumberedPage {
+  const body = asObject(data, "history page");
+  if (!Array.isArray(body.content)) throw new DeviceCloudError("API_ERROR", "The history page had no content list.");
+  const content = body.content as ApiObject[];
+  if (!content.every((p) => p && typeof p.createdAt === "number")) throw new DeviceCloudError("API_ERROR", "A history point had no createdAt time.");
+  const total = Number(body.totalElements);
+  return { content, totalElements: Number.isFinite(total) ? total : content.length };
 }
 
 /** A Blynk id: a whole number from 1 to 2³¹−1, given as a number or a string of digits. */

@@ -18,7 +18,9 @@ export type Operation =
   /** The energy price series of a location (Flatpeak). */
   | "prices"
   /** The cheapest or dearest times of a period at a location (Flatpeak). */
-  | "priceSlots";
+  | "priceSlots"
+  /** Datastream values (virtual pins) of a device: write, read, history (Blynk). */
+  | "datastream";
 
 /** A JSON object as the API returned it. */
 export type ApiObject = Record<string, unknown>;

@@ -16,6 +16,8 @@
  *     attachDevicePicker(node, inputSelector, options),   search button + paged device list
  *     attachMetafieldPicker(node, inputSelector, options) pick button + metafield list (blynk)
  *     attachLocationPicker(node, inputSelector, options)  pick button + paged location list (flatpeak)
+ *     attachDatastreamPicker(node, inputSelector, options) pick button + the template's datastreams (blynk)
+ *     attachEventPicker(node, inputSelector, options)     pick button + the template's event codes (blynk)
  *     errorText(node, xhr, notDeployedKey)             the text for a failed admin request
  *     isEnvVar(value)                                  true for "${NAME}", which the runtime replaces (any field)
  * }
@@ -487,7 +489,13 @@
      * deviceId TypedInput (only when that is a fixed "str" id); picking one sets the TypedInput to "num".
      * options: { account: selector, deviceId: selector of the deviceId TypedInput (default "#node-input-deviceId") }
      */
-    function attachMetafieldPicker(node, inputSelector, options) {
+    /**
+     * A pick button and a list of what one Blynk device has (its metafields) or its template has (datastreams,
+     * events), from the admin route `devicecloud/accounts/:id/<route>?deviceId=`. The device must be a fixed id.
+     * kind: { route, icon, buttonKey, emptyKey, notDeployedKey, needKey, format(item) → {id, label},
+     *         pick(item) → {type, value} }
+     */
+    function attachDeviceListPicker(node, inputSelector, options, kind) {
         var opts = options || {};
         var accountSelector = opts.account || "#node-input-account";
         var deviceSelector = opts.deviceId || "#node-input-deviceId";
@@ -502,39 +510,33 @@
             }
             return String(d.typedInput("value") || "").trim();
         }
-        var button = addButton(node, input, "fa-list-ul", "devicecloud.picker.metafieldsButton");
+        var button = addButton(node, input, kind.icon, kind.buttonKey);
         var panel = createListPanel({
             node: node,
             row: input.closest(".form-row"),
             search: false,
-            emptyKey: "devicecloud.picker.noMetafields",
-            notDeployedKey: "devicecloud.picker.notDeployedMetafields",
+            emptyKey: kind.emptyKey,
+            notDeployedKey: kind.notDeployedKey,
             precheck: function () {
                 if (!selectedAccount(accountSelector)) {
                     return tr(node, "devicecloud.picker.noAccount");
                 }
                 if (!deviceId()) {
-                    return tr(node, "devicecloud.picker.needDeviceId");
+                    return tr(node, kind.needKey);
                 }
                 return "";
             },
             request: function () {
                 return {
-                    url: "devicecloud/accounts/" + encodeURIComponent(selectedAccount(accountSelector)) + "/metafields",
+                    url: "devicecloud/accounts/" + encodeURIComponent(selectedAccount(accountSelector)) + "/" + kind.route,
                     data: { deviceId: deviceId() }
                 };
             },
-            format: function (item) {
-                var id = item && item.id !== undefined && item.id !== null ? String(item.id) : "";
-                var label = item && item.name ? String(item.name) : "";
-                if (item && item.type) {
-                    label = label ? label + " \u00b7 " + item.type : String(item.type);
-                }
-                return { id: id, label: label };
-            },
+            format: kind.format,
             onPick: function (item) {
-                input.typedInput("type", "num");
-                input.typedInput("value", String(item.id));
+                var picked = kind.pick(item);
+                input.typedInput("type", picked.type);
+                input.typedInput("value", picked.value);
                 input.trigger("change");
             }
         });
@@ -549,6 +551,70 @@
             panel.reload();
         });
         return panel;
+    }
+
+    /** "name · type" (either may be missing). */
+    function withType(name, type) {
+        var label = name ? String(name) : "";
+        if (type) {
+            label = label ? label + " \u00b7 " + type : String(type);
+        }
+        return label;
+    }
+
+    function attachMetafieldPicker(node, inputSelector, options) {
+        return attachDeviceListPicker(node, inputSelector, options, {
+            route: "metafields",
+            icon: "fa-list-ul",
+            buttonKey: "devicecloud.picker.metafieldsButton",
+            emptyKey: "devicecloud.picker.noMetafields",
+            notDeployedKey: "devicecloud.picker.notDeployedMetafields",
+            needKey: "devicecloud.picker.needDeviceId",
+            format: function (item) {
+                var id = item && item.id !== undefined && item.id !== null ? String(item.id) : "";
+                return { id: id, label: withType(item && item.name, item && item.type) };
+            },
+            pick: function (item) {
+                return { type: "num", value: String(item.id) };
+            }
+        });
+    }
+
+    /** Datastreams of the device's template as "V5 · label · type"; a virtual pin is picked as its pin. */
+    function attachDatastreamPicker(node, inputSelector, options) {
+        return attachDeviceListPicker(node, inputSelector, options, {
+            route: "datastreams",
+            icon: "fa-list-ul",
+            buttonKey: "devicecloud.picker.datastreamsButton",
+            emptyKey: "devicecloud.picker.noDatastreams",
+            notDeployedKey: "devicecloud.picker.notDeployedDatastreams",
+            needKey: "devicecloud.picker.needDeviceIdTemplate",
+            format: function (item) {
+                var id = item && item.pin ? String(item.pin) : item && item.id !== undefined ? String(item.id) : "";
+                return { id: id, label: withType(item && item.name, item && item.type) };
+            },
+            pick: function (item) {
+                return item.pin ? { type: "str", value: String(item.pin) } : { type: "num", value: String(item.id) };
+            }
+        });
+    }
+
+    /** Events of the device's template that have a code (the route leaves out the others). */
+    function attachEventPicker(node, inputSelector, options) {
+        return attachDeviceListPicker(node, inputSelector, options, {
+            route: "events",
+            icon: "fa-list-ul",
+            buttonKey: "devicecloud.picker.eventsButton",
+            emptyKey: "devicecloud.picker.noEvents",
+            notDeployedKey: "devicecloud.picker.notDeployedEvents",
+            needKey: "devicecloud.picker.needDeviceIdTemplate",
+            format: function (item) {
+                return { id: item && item.id ? String(item.id) : "", label: withType(item && item.name, item && item.type) };
+            },
+            pick: function (item) {
+                return { type: "str", value: String(item.id) };
+            }
+        });
     }
 
     /** Node-RED's form of an environment variable in a property; the runtime replaces it, so the editor lets it be. */
@@ -568,6 +634,8 @@
         attachDevicePicker: attachDevicePicker,
         attachMetafieldPicker: attachMetafieldPicker,
         attachLocationPicker: attachLocationPicker,
+        attachDatastreamPicker: attachDatastreamPicker,
+        attachEventPicker: attachEventPicker,
         errorText: errorText
     };
 })(window, window.jQuery);

@@ -4,12 +4,15 @@
  *   GET  devicecloud/accounts/:id/devices        one page of the account's devices for the picker
  *   GET  devicecloud/accounts/:id/metafields     the metafields of one device (Blynk)
  *   GET  devicecloud/accounts/:id/locations      one page of the account's locations, with its devices' (Flatpeak)
+ *   GET  devicecloud/accounts/:id/datastreams    the datastreams of a device's template: id, pin, label, type (Blynk)
+ *   GET  devicecloud/accounts/:id/events         the events of a device's template that have a code (Blynk)
  * Answers never carry a secret: only codes, messages, ids and names.
  */
 import type { NodeAPI } from "node-red";
 import { FlatpeakClient, type AnyClient } from "../api";
 import { unsupported } from "../api/base";
 import type { Request, Response } from "express";
+import type { BlynkClient } from "../api/blynk";
 import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
 import { resolveBaseUrl } from "../api/server";
 import type { ApiObject } from "../api/types";
@@ -87,6 +90,12 @@ export function pickerEntry(d: ApiObject): { id: string | number; name: string }
 /** A location as the picker shows it: its reference, time zone and currency. */
 function locationName(l: ApiObject): string {
   return [l.reference_id, l.timezone, l.currency_code].filter((v) => typeof v === "string" && v !== "").join(" · ") || String(l.id);
+}
+
+/** The template pickers exist for Blynk accounts only. */
+function blynkOnly(client: AnyClient, op: "datastream" | "triggerEvent"): BlynkClient {
+  if (client.provider !== "blynk") throw unsupported(client.provider, op);
+  return client;
 }
 
 export function registerAdminRoutes(RED: NodeAPI): void {
@@ -180,5 +189,17 @@ export function registerAdminRoutes(RED: NodeAPI): void {
         type: f.value && typeof f.value === "object" ? (f.value as ApiObject).type : undefined,
       })),
     };
+  });
+
+  accountRoute("/devicecloud/accounts/:id/datastreams", async (client, req) => {
+    const blynk = blynkOnly(client, "datastream");
+    const streams = await blynk.templateDatastreams(await blynk.templateOf(String(req.query.deviceId ?? "")));
+    return { items: streams.map((ds) => ({ id: ds.id, pin: ds.pin, name: ds.label, type: ds.type })) };
+  });
+
+  accountRoute("/devicecloud/accounts/:id/events", async (client, req) => {
+    const blynk = blynkOnly(client, "triggerEvent");
+    const events = await blynk.templateEvents(await blynk.templateOf(String(req.query.deviceId ?? "")));
+    return { items: events.map((e) => ({ id: e.eventCode, name: typeof e.name === "string" ? e.name : String(e.eventCode), type: e.type })) };
   });
 }

@@ -269,6 +269,45 @@ const EXPECT = {
       return `metafield ${v.metafieldId} = ${v.value}`;
     },
   },
+  "Set a thermostat's target (V5)": {
+    "Target set": (v, _ctx, ex) => {
+      assert.equal(v.written, true, JSON.stringify(v));
+      assert.ok(injected(ex, "deviceId").includes(v.deviceId), `deviceId ${v.deviceId}`);
+      assert.equal(v.datastreamId, 3, "V5 is the thermostat's datastream 3");
+      assert.deepEqual([v.value], injected(ex, "payload"));
+      return `datastream ${v.datastreamId} = ${v.value}`;
+    },
+  },
+  "Read every datastream of a device": {
+    Datastreams: (v) => {
+      const pins = [];
+      listOf(v, (r) => {
+        assert.ok(Number.isInteger(r.datastreamId) && typeof r.label === "string" && "value" in r, JSON.stringify(r));
+        assert.ok(r.updatedAt === null || !Number.isNaN(Date.parse(r.updatedAt)), JSON.stringify(r));
+        pins.push(r.pin);
+      }, "datastreams");
+      assert.ok(pins.includes("V0") && pins.includes("V5"), pins.join(","));
+      return `${size(v)} datastreams: ${pins.join(" ")}`;
+    },
+    Temperature: (v) => {
+      assert.equal(typeof v, "number", `a temperature: ${JSON.stringify(v)}`);
+      return `${v} °C`;
+    },
+  },
+  "A day of history": {
+    Points: (v) => {
+      const n = listOf(v, (p) => assert.ok(!Number.isNaN(Date.parse(p.time)) && typeof p.value === "number", JSON.stringify(p)), "points");
+      const times = v.map((p) => Date.parse(p.time));
+      assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]), "oldest first");
+      assert.ok(times[0] >= Date.now() - 86_400_000 - 600_000, `within the last day: ${v[0].time}`);
+      assert.ok(n > 100, `more than one page of 100: ${n}`);
+      return `${n} points`;
+    },
+    "Summary of the day": (v) => {
+      assert.ok(v.points > 100 && v.min <= v.max, JSON.stringify(v));
+      return JSON.stringify(v);
+    },
+  },
   "List sites": {
     "Flatpeak sites": (v) =>
       `${listOf(v, (s) => assert.ok(s && /^ste_/.test(s.id) && Array.isArray(s.devices), `a site: ${JSON.stringify(s).slice(0, 200)}`), "sites")} sites`,

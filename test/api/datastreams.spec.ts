@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import type { Simulator } from "../../src/simulator";
 import { BlynkClient } from "../../src/api";
 import { ExpiringCache, checkValue, parseDatastream, type TemplateDatastream } from "../../src/api/blynk-datastreams";
@@ -202,6 +203,45 @@ describe("Blynk datastreams: client against the simulator", function () {
     const e = await rejects(client.templateEvents(1));
     assert.equal(e.code, "NOT_FOUND");
     assert.match(e.message, /Template is not found/);
+  });
+
+  it("fuzzed values: each is either written and read back as sent, or INVALID_INPUT with nothing sent (never a refusal)", async () => {
+    const d = thermostats()[9];
+    await client.readDatastreams(d.id, undefined);
+    const pins = ["V0", "V1", "V3", "V4", "V5", "V6", "V7"];
+    const template = sim.fleet.blynk.templates.find((t) => t.id === 353)!;
+    const value = fc.oneof(
+      fc.anything(),
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(2 ** 31, -(2 ** 31), 2 ** 31 - 1, true, false, "1", "0", "true", " 7 ", "1e3", "Eco", "", "€".repeat(342)),
+      fc.tuple(fc.double({ min: -200, max: 200 }), fc.double({ min: -100, max: 100 })),
+      fc.string({ maxLength: 1100 }),
+    );
+    let written = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...pins), value, async (pin, v) => {
+        sent.length = 0;
+        try {
+          const out = await client.writeDatastream(d.id, { pin }, v);
+          written++;
+          assert.equal(posts().length, 1);
+          const [back] = await client.readDatastreams(d.id, { pin });
+          // The simulator crops numbers to the datastream's min..max, as Blynk does; JSON has no -0.
+          const ds = template.dataStreams.find((x) => x.pin === pin.toLowerCase())!;
+          const cropped = typeof out.value === "number" && (ds.type === "INT" || ds.type === "DOUBLE") ? Math.min(ds.max, Math.max(ds.min, out.value)) : out.value;
+          assert.deepEqual(back.value, JSON.parse(JSON.stringify(cropped)));
+        } catch (e) {
+          const err = e as { code?: string; message?: string };
+          assert.equal(err.code, "INVALID_INPUT", `${pin} ${JSON.stringify(v)?.slice(0, 80)}: ${err.message}`);
+          assert.equal(posts().length, 0, "nothing sent");
+          refused++;
+        }
+      }),
+      { numRuns: 150, seed: 14 },
+    );
+    assert.ok(written > 10 && refused > 10, `both outcomes happened: ${written} written, ${refused} refused`);
   });
 
   it("no secret or device token reaches an error", async () => {

@@ -7,6 +7,8 @@
  *   GET  <admin>/devicecloud/accounts/:id/devices        (needsPermission devicecloud-account.read)
  *   GET  <admin>/devicecloud/accounts/:id/metafields     (needsPermission devicecloud-account.read)
  *   GET  <admin>/devicecloud/accounts/:id/locations      (needsPermission devicecloud-account.read)
+ *   GET  <admin>/devicecloud/accounts/:id/datastreams    (needsPermission devicecloud-account.read)
+ *   GET  <admin>/devicecloud/accounts/:id/events         (needsPermission devicecloud-account.read)
  *
  * Node-RED 4.1 (the project's devDependency) runs with a settings file that sets adminAuth (two users with bcrypt
  * passwords: "admin" with every permission, "reader" with read only) and httpAdminRoot "/admin". A simulator of both
@@ -181,6 +183,8 @@ async function main() {
       ["GET", `/devicecloud/accounts/${IDS.flatpeak}/devices`],
       ["GET", `/devicecloud/accounts/${IDS.blynk}/metafields?deviceId=1`],
       ["GET", `/devicecloud/accounts/${IDS.flatpeak}/locations`],
+      ["GET", `/devicecloud/accounts/${IDS.blynk}/datastreams?deviceId=1`],
+      ["GET", `/devicecloud/accounts/${IDS.blynk}/events?deviceId=1`],
     ];
 
     await test(`without a token, and with a bad one, each of the ${routes.length} routes answers 401`, async () => {
@@ -226,6 +230,13 @@ async function main() {
       const mf = await call("metafields", "GET", `/devicecloud/accounts/${IDS.blynk}/metafields?deviceId=${blynkDevice}`, { tok: adminToken });
       assert.equal(mf.status, 200, mf.text);
       assert.ok(mf.json.items.some((m) => m.id === 5 && m.name === "Max Temperature"), mf.text.slice(0, 300));
+      const ds = await call("datastreams", "GET", `/devicecloud/accounts/${IDS.blynk}/datastreams?deviceId=${blynkDevice}`, { tok: adminToken });
+      assert.equal(ds.status, 200, ds.text);
+      assert.ok(ds.json.items.some((d) => d.pin === "V5" && d.id === 3 && d.type === "DOUBLE" && d.name === "Setpoint"), ds.text.slice(0, 300));
+      const ev = await call("events", "GET", `/devicecloud/accounts/${IDS.blynk}/events?deviceId=${blynkDevice}`, { tok: adminToken });
+      assert.equal(ev.status, 200, ev.text);
+      assert.ok(ev.json.items.length > 0 && ev.json.items.every((e) => typeof e.id === "string" && e.id !== ""), `only events with a code: ${ev.text.slice(0, 300)}`);
+      assert.ok(ev.json.items.some((e) => e.id === "high_temperature"), ev.text.slice(0, 300));
       const t = await call("test stored", "POST", "/devicecloud/test", { tok: adminToken, body: routes[0][2] });
       assert.equal(t.status, 200);
       assert.equal(t.json.ok, true, `Test connection with the stored secret: ${t.text}`);
@@ -243,7 +254,7 @@ async function main() {
       assert.equal(noLocs.json.code, "UNSUPPORTED");
       const simulated = await call("test simulate", "POST", "/devicecloud/test", { tok: adminToken, body: { id: "x", provider: "flatpeak", simulate: true } });
       assert.equal(simulated.json.ok, true, simulated.text);
-      return `${fp.json.items.length} Flatpeak, ${bl.json.items.length} of ${bl.json.total} Blynk thermostats, ${mf.json.items.length} metafields; test: ${t.text}`;
+      return `${fp.json.items.length} Flatpeak, ${bl.json.items.length} of ${bl.json.total} Blynk thermostats, ${mf.json.items.length} metafields, ${ds.json.items.length} datastreams, ${ev.json.items.length} event codes; test: ${t.text}`;
     });
 
     await test("the routes live under httpAdminRoot only: /devicecloud/… at the root is not them", async () => {
@@ -276,6 +287,14 @@ async function main() {
       const wrong = await call("wrong", "GET", `/devicecloud/accounts/${IDS.wrong}/devices`, { tok: adminToken });
       assert.equal(wrong.status, 502, wrong.text);
       assert.equal(wrong.json.code, "AUTH_FAILED", wrong.text);
+      for (const what of ["datastreams", "events"]) {
+        const flat = await call(`flatpeak ${what}`, "GET", `/devicecloud/accounts/${IDS.flatpeak}/${what}?deviceId=dev_x`, { tok: adminToken });
+        assert.equal(flat.status, 400, flat.text);
+        assert.equal(flat.json.code, "UNSUPPORTED");
+        const unknown = await call(`blynk ${what} of an unknown device`, "GET", `/devicecloud/accounts/${IDS.blynk}/${what}?deviceId=2000000000`, { tok: adminToken });
+        assert.equal(unknown.status, 404, unknown.text);
+        assert.equal(unknown.json.code, "NOT_FOUND");
+      }
       const flatMeta = await call("flatpeak metafields", "GET", `/devicecloud/accounts/${IDS.flatpeak}/metafields?deviceId=dev_x`, { tok: adminToken });
       assert.equal(flatMeta.status, 400);
       assert.equal(flatMeta.json.code, "UNSUPPORTED");

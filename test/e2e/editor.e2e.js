@@ -7,8 +7,8 @@
  * starts Node-RED 4.1 (the project's devDependency) headless on a free loopback port, opens the editor in
  * Chromium (Debian's /usr/bin/chromium, or $CHROMIUM_PATH) through playwright-core, and then, as a user would:
  *
- * - filters the palette, checks that the six node icons load (HTTP 200, the package's own SVG, decodable);
- * - imports a skeleton of inject and debug nodes (the Import dialog), drops each of the six flow nodes from the
+ * - filters the palette, checks that the seven node icons load (HTTP 200, the package's own SVG, decodable);
+ * - imports a skeleton of inject and debug nodes (the Import dialog), drops each of the seven flow nodes from the
  *   palette onto the workspace, wires it between its inject and its debug node and configures it in its dialog:
  *   two simulated accounts created there (Blynk and Flatpeak: the dialog's rows follow the provider and simulate,
  *   Test connection shows "Connected: …", and an error line for an unreachable server), the device picker (search,
@@ -64,6 +64,7 @@ const ROWS = [
   { key: "status", type: "devicecloud-device-status", inject: {} },
   { key: "trigger", type: "devicecloud-trigger-event", inject: { payload: "31.5", payloadType: "num" } },
   { key: "metafield", type: "devicecloud-update-metafield", inject: { payload: "24.5", payloadType: "num" } },
+  { key: "datastream", type: "devicecloud-datastream", inject: { payload: "21.5", payloadType: "num" } },
 ];
 ROWS.forEach((r, i) => {
   r.y = ROW_Y0 + i * ROW_DY;
@@ -298,6 +299,17 @@ async function pickDevice(page, { search, match, screenshot } = {}) {
   assert.equal(await page.locator("#node-input-deviceId").inputValue(), id, "the picked id is in the field");
   assert.equal(await page.locator("#node-input-deviceIdType").inputValue(), "str", "the field's type is now string");
   return { id, text, unfiltered, total, shot: shotFile };
+}
+
+/** Opens the list button beside a field (metafields, datastreams, events), and picks the entry with this text. */
+async function pickFromList(page, selector, match) {
+  const row = page.locator(selector).locator("xpath=ancestor::div[contains(@class,'form-row')][1]");
+  await row.locator("button.devicecloud-picker-button").click();
+  const entries = row.locator(".devicecloud-picker-list li a");
+  await entries.first().waitFor({ state: "visible", timeout: 20000 });
+  const all = (await entries.allTextContents()).map((t) => t.trim());
+  await entries.filter({ hasText: match }).first().click();
+  return { all };
 }
 
 /** Ctrl-I, paste, Import; the nodes then hang on the mouse until a click places the first one at (x, y). */
@@ -668,7 +680,10 @@ async function main() {
       assert.ok(!(await visible(page, ".devicecloud-provider-warning")), "no provider warning on a Blynk account");
       const picked = await pickDevice(page, { search: "Thermostat" });
       r5.deviceId = picked.id;
-      await typeTyped(page, "#node-input-eventCode", "high_temperature");
+      const events = await pickFromList(page, "#node-input-eventCode", "High temperature");
+      assert.ok(!events.all.some((t) => /Online|Offline/.test(t)), `only events with a code: ${events.all.join(" | ")}`);
+      assert.equal(await page.locator("#node-input-eventCode").inputValue(), "high_temperature");
+      assert.equal(await page.locator("#node-input-eventCodeType").inputValue(), "str");
       await type(page, "#node-input-description", "Temperature {{payload}} °C");
       await closeDialog(page);
       assert.equal(await label(page, ids.trigger), "trigger high_temperature");
@@ -685,13 +700,8 @@ async function main() {
       await page.locator("#node-input-account").selectOption(accounts.blynk);
       const picked = await pickDevice(page, { search: "Thermostat" });
       r6.deviceId = picked.id;
-      const row = page.locator("#node-input-metafieldId").locator("xpath=ancestor::div[contains(@class,'form-row')][1]");
-      await row.locator("button.devicecloud-picker-button").click();
-      const entries = row.locator(".devicecloud-picker-list li a");
-      await entries.first().waitFor({ state: "visible", timeout: 20000 });
-      const all = (await entries.allTextContents()).map((t) => t.trim());
+      const { all } = await pickFromList(page, "#node-input-metafieldId", "Max Temperature");
       assert.ok(all.some((t) => /Max Temperature/.test(t)), `the thermostat's metafields: ${all.join(" | ")}`);
-      await entries.filter({ hasText: "Max Temperature" }).first().click();
       assert.equal(await page.locator("#node-input-metafieldId").inputValue(), "5");
       assert.equal(await page.locator("#node-input-metafieldIdType").inputValue(), "num");
       assert.equal(await page.locator("#node-input-valueType").inputValue(), "msg", "value from msg.payload");
@@ -700,8 +710,32 @@ async function main() {
       return `${picked.text}; ${all.length} metafields`;
     });
 
+    // ----- 7. datastream (Blynk): device picker, then the datastream picker offers the template's datastreams
+    const r7 = ROWS[6];
+    await test("datastream: device picker, then the datastream picker offers the template's datastreams (pin, label, type)", async () => {
+      ids.datastream = await dropFromPalette(page, r7.type, r7.xNode, r7.y);
+      await wire(page, r7.injectId, ids.datastream);
+      await wire(page, ids.datastream, r7.debugId);
+      await openDialog(page, ids.datastream);
+      await page.locator("#node-input-account").selectOption(accounts.blynk);
+      assert.equal(await page.locator("#node-input-action").inputValue(), "write", "write by default");
+      assert.ok(await visible(page, "#node-input-value"), "write: the value field is shown");
+      const picked = await pickDevice(page, { search: "Thermostat" });
+      r7.deviceId = picked.id;
+      const streams = await pickFromList(page, "#node-input-datastream", "Setpoint");
+      assert.ok(streams.all.some((t) => /V0.*Temperature.*DOUBLE/.test(t)), `pin, label and type: ${streams.all.join(" | ")}`);
+      assert.equal(await page.locator("#node-input-datastream").inputValue(), "V5");
+      assert.equal(await page.locator("#node-input-datastreamType").inputValue(), "str");
+      await page.locator("#node-input-action").selectOption("history");
+      assert.ok(!(await visible(page, "#node-input-value")), "history: no value field");
+      await page.locator("#node-input-action").selectOption("write");
+      await closeDialog(page);
+      assert.equal(await label(page, ids.datastream), "write datastream V5");
+      return `${picked.text}; ${streams.all.length} datastreams`;
+    });
+
     const wired = Object.keys(ids).length === ROWS.length;
-    const deployed = wired && (await test("deploy the six configured nodes", async () => {
+    const deployed = wired && (await test("deploy the seven configured nodes", async () => {
       const invalid = await page.evaluate((list) => list.filter((id) => !window.RED.nodes.node(id).valid), Object.values(ids));
       assert.deepEqual(invalid, [], "no node is marked invalid");
       await deploy(page);
@@ -750,6 +784,13 @@ async function main() {
         assert.match(text, /value: 24\.5/, text);
         return text.slice(0, 160);
       });
+      await test("datastream (Blynk): the debug sidebar shows written: true and V5's id", async () => {
+        const text = await injectAndRead(page, r7);
+        assert.match(text, /written: true/, text);
+        assert.match(text, /datastreamId: 3/, text);
+        assert.match(text, /value: 21\.5/, text);
+        return text.slice(0, 160);
+      });
       await test("screenshot of the flow and the debug sidebar with the results", async () => {
         const notes = page.locator(".red-ui-notification");
         for (let i = (await notes.count()) - 1; i >= 0; i--) await notes.nth(i).click().catch(() => undefined);
@@ -764,7 +805,7 @@ async function main() {
     // ----- labels and TypedInput by hand, through the quick-add dialog
     await test("quick-add a get device, type 42 by hand (string type): label `get device 42`", async () => {
       const before = new Set(await nodeIds(page, "devicecloud-get-device"));
-      const at = await toPage(page, X_NODE, ROWS[5].y + ROW_DY * 1.5);
+      const at = await toPage(page, X_NODE, ROWS[ROWS.length - 1].y + ROW_DY * 1.5);
       const chart = await page.locator("#red-ui-workspace-chart").boundingBox();
       await page.locator("#red-ui-workspace-chart").click({ position: { x: at.x - chart.x, y: at.y - chart.y }, modifiers: ["Control"] });
       const search = page.locator("#red-ui-type-search-input");
@@ -801,7 +842,7 @@ async function main() {
     });
 
     await test("list sites on a Blynk account: warning in the dialog, the node is marked invalid", async () => {
-      const id = await dropFromPalette(page, "devicecloud-list-sites", X_NODE + 260, ROWS[5].y + ROW_DY * 1.5);
+      const id = await dropFromPalette(page, "devicecloud-list-sites", X_NODE + 260, ROWS[ROWS.length - 1].y + ROW_DY * 1.5);
       ids.mismatch = id;
       await openDialog(page, id);
       await page.locator("#node-input-account").selectOption(accounts.blynk);
@@ -835,7 +876,7 @@ async function main() {
         const blynkOnly = t === "devicecloud-trigger-event" || t === "devicecloud-update-metafield";
         bare.push({ id: `e2e0bare0node00${i}`, type: t, account: blynkOnly ? accounts.blynk : bareAccount, x: 150 + 170 * (i % 3), y: 40 + 60 * Math.floor(i / 3), wires: [[]] });
       });
-      await importFlow(page, bare, X_INJECT + 20, ROWS[5].y + ROW_DY * 3);
+      await importFlow(page, bare, X_INJECT + 20, ROWS[ROWS.length - 1].y + ROW_DY * 3);
       const states = await page.evaluate((list) => list.map((id) => {
         const n = window.RED.nodes.node(id);
         return n ? { id, type: n.type, valid: n.valid, errors: n.validationErrors || [] } : { id, missing: true };
@@ -847,7 +888,7 @@ async function main() {
       return `${states.length} bare nodes valid`;
     });
 
-    await test("screenshot of the palette with the six nodes and the flow", async () => {
+    await test("screenshot of the palette with the seven nodes and the flow", async () => {
       await page.locator("#red-ui-tab-info-link-button").click().catch(() => undefined);
       await page.mouse.move(5, 5);
       await page.waitForTimeout(200);

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import path from "node:path";
 import type { Simulator } from "../../src/simulator";
 import { withSimulator } from "../support/sim";
 import { ALL_NODES, account, helper, statuses } from "../support/nodes";
 import { received, until } from "../support/fleet";
 
 const ORG = "/api/v1/organization";
-const DATASTREAM = require(path.join(__dirname, "..", "..", "..", "nodes", "devicecloud-datastream.js"));
 
 type Dev = { id: number; templateId: number; firstConnectTime: number; connected: boolean; lastReceivedEventAt: number; dsValues: unknown[] };
 
@@ -42,7 +40,7 @@ describe("devicecloud-datastream in a Node-RED runtime, against the simulator", 
       { id: "out", z: "t1", type: "helper" },
       { id: "caught", z: "t1", type: "helper" },
     ];
-    await helper.load([...ALL_NODES, DATASTREAM], flow as never, a.creds);
+    await helper.load(ALL_NODES, flow as never, a.creds);
     outs = received("out");
     errors = received("caught");
   }

@@ -156,6 +156,11 @@ describe("reliability: faults", function () {
           msg.payload = `value ${seq}`;
           break;
         }
+        case "devicecloud-datastream":
+          msg.deviceId = p === "blynk" ? rnd.pick(thermostats) : deviceId;
+          msg.datastream = rnd.pick(["V5", "V0", "3"]);
+          msg.payload = bad ? "warm" : 18 + (seq % 50) / 10;
+          break;
         default:
           if (bad) msg.query = { not: "a string" };
       }

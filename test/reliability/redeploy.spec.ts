@@ -73,6 +73,10 @@ describe("reliability: redeploy and close with requests in flight", function () 
     const blynk = id.startsWith("blynk");
     const msg: Record<string, unknown> = { seq: i, deviceId: blynk ? bl[i % bl.length] : fp[i % fp.length] };
     if (id.endsWith("trigger-event")) msg.eventCode = "high_temperature";
+    if (id.endsWith("datastream")) {
+      msg.datastream = "V5";
+      msg.payload = 20;
+    }
     if (id.endsWith("update-metafield")) {
       msg.metafieldId = 3;
       msg.payload = `v${i}`;

@@ -93,6 +93,7 @@ describe("reliability: secrets never leave the account", function () {
     if (bad) return { deviceId: "../secret", eventCode: "x".repeat(51), metafieldId: "one", query: { not: "text" } };
     if (type === "devicecloud-trigger-event") return { deviceId: p === "blynk" ? thermostat : id, eventCode: "high_temperature" };
     if (type === "devicecloud-update-metafield") return { deviceId: metafield.device, metafieldId: metafield.field, payload: "Aisle 7" };
+    if (type === "devicecloud-datastream") return { deviceId: p === "blynk" ? thermostat : id, datastream: "V5", payload: 21.5 };
     return { deviceId: id };
   }
 

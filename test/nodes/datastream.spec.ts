@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { withSimulator } from "../support/sim";
-import { ALL_NODES, account, helper, statuses } from "../support/nodes";
+import { ALL_NODES, account, freshRuntimeEach, helper, statuses } from "../support/nodes";
 import { received, until } from "../support/fleet";
 
 const ORG = "/api/v1/organization";
@@ -16,15 +16,7 @@ describe("devicecloud-datastream in a Node-RED runtime, against the simulator", 
   after(async () => {
     await sim.close();
   });
-  beforeEach((done) => {
-    sim.clearFaults();
-    sim.resetStats();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  freshRuntimeEach(() => sim);
 
   const thermostats = () => (sim.fleet.blynk.devices as unknown as Dev[]).filter((d) => d.templateId === 353 && d.firstConnectTime > 0);
   const route = (key: string) => sim.stats().byRoute[key] ?? 0;

@@ -20,6 +20,25 @@ import { openClient, withEnvVars } from "./account-client";
 import { type AccountCredentials, type AccountDef, type AccountNode } from "./types";
 
 const STORED_PASSWORD = "__PWRD__";
+/** The longest Test connection takes, whatever the account's timeout: then it answers TIMEOUT. */
+export const TEST_DEADLINE_MS = 30_000;
+
+/** A signal that aborts when the browser goes away before the answer (or, with `deadlineMs`, when that passes). */
+function whileAsked(res: Response, deadlineMs?: number): { signal: AbortSignal; timedOut: () => boolean; done: () => void } {
+  const stop = new AbortController();
+  let expired = false;
+  const timer = deadlineMs === undefined ? undefined : setTimeout(() => ((expired = true), stop.abort()), deadlineMs);
+  const onClose = () => stop.abort();
+  res.on("close", onClose);
+  return {
+    signal: stop.signal,
+    timedOut: () => expired,
+    done: () => {
+      clearTimeout(timer);
+      res.off("close", onClose);
+    },
+  };
+}
 
 function failure(err: unknown): { code: string; message: string } {
   if (err instanceof DeviceCloudError) return { code: err.code, message: err.message };
@@ -102,6 +121,10 @@ export function registerAdminRoutes(RED: NodeAPI): void {
 
   RED.httpAdmin.post("/devicecloud/test", RED.auth.needsPermission("devicecloud-account.write"), async (req: Request, res: Response) => {
     res.set("Cache-Control", "no-store");
+    if (!req.is("application/json")) {
+      res.status(415).json({ ok: false, code: "INVALID_INPUT", message: "Send the settings to test as JSON (Content-Type: application/json)." });
+      return;
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const def = {
       id: typeof body.id === "string" ? body.id : "",
@@ -118,6 +141,9 @@ export function registerAdminRoutes(RED: NodeAPI): void {
     const wantsStored = creds.clientSecret === STORED_PASSWORD || creds.clientSecret === "";
     if (wantsStored) creds.clientSecret = "";
     let opened: Awaited<ReturnType<typeof openClient>> | undefined;
+    // Closing the test's own client cancels its login and requests at once.
+    const asked = whileAsked(res, TEST_DEADLINE_MS);
+    asked.signal.addEventListener("abort", () => void opened?.release());
     try {
       if (wantsStored && def.id && !def.simulate) {
         const stored = storedCredentials(RED, def);
@@ -128,45 +154,53 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       const deployed = def.id ? RED.nodes.getNode(def.id) : null;
       const resolved = withEnvVars(def, creds, (name) => RED.util.getSetting(deployed as never, name));
       opened = await openClient(resolved.def, resolved.creds);
-      const result = await opened.client.testConnection();
+      if (asked.signal.aborted) await opened.release();
+      const result = await opened.client.testConnection({ signal: asked.signal });
       res.json({ ok: true, ...result });
     } catch (err) {
-      res.json({ ok: false, ...failure(err) });
+      if (asked.timedOut()) res.json({ ok: false, code: "TIMEOUT", message: `Test connection did not finish within ${TEST_DEADLINE_MS / 1000} s.` });
+      else res.json({ ok: false, ...failure(err) });
     } finally {
+      asked.done();
       await opened?.release();
     }
   });
 
   /** A read route on a deployed account: no caching, 404 NOT_DEPLOYED, and one mapping of errors to statuses. */
-  const accountRoute = (path: string, answer: (client: AnyClient, req: Request) => Promise<unknown>) =>
+  const accountRoute = (path: string, answer: (client: AnyClient, req: Request, signal: AbortSignal) => Promise<unknown>) =>
     RED.httpAdmin.get(path, RED.auth.needsPermission("devicecloud-account.read"), async (req: Request, res: Response) => {
       res.set("Cache-Control", "no-store");
       const account = deployedAccount(RED, String(req.params.id));
       if (!account) return notDeployed(res);
+      // The account's client stays; only this route's requests stop when the browser goes away.
+      const asked = whileAsked(res);
       try {
-        res.json(await answer(await account.client(), req));
+        res.json(await answer(await account.client(), req, asked.signal));
       } catch (err) {
         const f = failure(err);
         res.status(f.code === "INVALID_INPUT" || f.code === "UNSUPPORTED" ? 400 : f.code === "NOT_FOUND" ? 404 : 502).json(f);
+      } finally {
+        asked.done();
       }
     });
 
-  accountRoute("/devicecloud/accounts/:id/devices", async (client, req) => {
+  accountRoute("/devicecloud/accounts/:id/devices", async (client, req, signal) => {
     const page = await client.browseDevices({
+      signal,
       query: typeof req.query.q === "string" ? req.query.q : undefined,
       cursor: typeof req.query.cursor === "string" ? req.query.cursor : undefined,
     });
     return { items: page.items.map(pickerEntry), next: page.next, total: page.total };
   });
 
-  accountRoute("/devicecloud/accounts/:id/locations", async (client, req) => {
+  accountRoute("/devicecloud/accounts/:id/locations", async (client, req, signal) => {
     if (!(client instanceof FlatpeakClient)) throw unsupported(client.provider, "prices");
     const cursor = typeof req.query.cursor === "string" && req.query.cursor !== "" ? req.query.cursor : undefined;
-    const page = await client.browseLocations({ cursor });
+    const page = await client.browseLocations({ cursor, signal });
     const items = new Map(page.items.map((l) => [String(l.id), { id: String(l.id), name: locationName(l) }]));
     // The first page also offers the locations the account's devices name, so a device's own location is at hand.
     if (!cursor) {
-      const devices = await client.browseDevices({ pageSize: 100 });
+      const devices = await client.browseDevices({ pageSize: 100, signal });
       for (const d of devices.items) {
         const device = pickerEntry(d).name;
         for (const loc of Array.isArray(d.locations) ? d.locations : []) {
@@ -180,8 +214,8 @@ export function registerAdminRoutes(RED: NodeAPI): void {
     return { items: [...items.values()], next: page.next };
   });
 
-  accountRoute("/devicecloud/accounts/:id/metafields", async (client, req) => {
-    const fields = await client.listMetafields(String(req.query.deviceId ?? ""));
+  accountRoute("/devicecloud/accounts/:id/metafields", async (client, req, signal) => {
+    const fields = await client.listMetafields(String(req.query.deviceId ?? ""), { signal });
     return {
       items: fields.map((f) => ({
         id: f.id,

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
-import { withSimulator } from "../support/sim";
+import { SECRETS, findSecret, sleep, withSimulator } from "../support/sim";
 import { account, freshRuntimeEach, helper, loadFlow, nextMessages } from "../support/nodes";
 
 describe("bounds at the nodes", function () {
@@ -91,4 +91,45 @@ describe("bounds at the nodes", function () {
     // One copy of the input per device would be 2.4 GB; the listing itself takes a few MB.
     assert.ok(grewMb < 150, `heap grew by ${grewMb.toFixed(1)} MB`);
   });
+
+  describe("admin routes", () => {
+    const testBody = (extra: Record<string, unknown> = {}) => ({
+      provider: "flatpeak",
+      server: sim.url,
+      clientId: SECRETS.flatpeak.clientId,
+      clientSecret: SECRETS.flatpeak.clientSecret,
+      ...extra,
+    });
+
+    it("Test connection takes only a JSON body: a form body is 415 and nothing is sent", async () => {
+      await loadFlow([]);
+      const res = await helper.request().post("/devicecloud/test").type("form").send(testBody());
+      assert.equal(res.status, 415);
+      assert.equal(res.body.code, "INVALID_INPUT");
+      assert.equal(sim.stats().requests, 0);
+    });
+
+    it("Test connection answers TIMEOUT within its 30 s deadline even with an account timeout of 600 s, and no secret", async function () {
+      this.timeout(60_000);
+      await loadFlow([]);
+      sim.addFault({ path: "/devices", hang: true });
+      const t0 = Date.now();
+      const res = await helper.request().post("/devicecloud/test").send(testBody({ timeout: 600 }));
+      const took = Date.now() - t0;
+      assert.equal(res.body.ok, false);
+      assert.equal(res.body.code, "TIMEOUT", JSON.stringify(res.body));
+      assert.ok(took >= 29_000 && took < 40_000, `answered after ${took} ms`);
+      assert.equal(findSecret(res.body, [SECRETS.flatpeak.clientSecret]), undefined);
+      assert.ok(await waitUntil(() => sim.stats().inFlight === 0, 2000), "the hanging request was given up");
+    });
+  });
 });
+
+async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) return false;
+    await sleep(20);
+  }
+  return true;
+}

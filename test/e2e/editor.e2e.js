@@ -719,15 +719,16 @@ async function main() {
       await openDialog(page, ids.datastream);
       await page.locator("#node-input-account").selectOption(accounts.blynk);
       assert.equal(await page.locator("#node-input-action").inputValue(), "write", "write by default");
-      assert.ok(await visible(page, "#node-input-value"), "write: the value field is shown");
+      // The value is a TypedInput (its own input is hidden inside the widget): its form row is what shows.
+      assert.ok(await visible(page, ".form-row.devicecloud-datastream-write"), "write: the value field is shown");
       const picked = await pickDevice(page, { search: "Thermostat" });
       r7.deviceId = picked.id;
       const streams = await pickFromList(page, "#node-input-datastream", "Setpoint");
-      assert.ok(streams.all.some((t) => /V0.*Temperature.*DOUBLE/.test(t)), `pin, label and type: ${streams.all.join(" | ")}`);
+      assert.ok(streams.all.some((t) => /Temperature · DOUBLE \(V0\)/.test(t)), `pin, label and type: ${streams.all.join(" | ")}`);
       assert.equal(await page.locator("#node-input-datastream").inputValue(), "V5");
       assert.equal(await page.locator("#node-input-datastreamType").inputValue(), "str");
       await page.locator("#node-input-action").selectOption("history");
-      assert.ok(!(await visible(page, "#node-input-value")), "history: no value field");
+      assert.ok(!(await visible(page, ".form-row.devicecloud-datastream-write")), "history: no value field");
       await page.locator("#node-input-action").selectOption("write");
       await closeDialog(page);
       assert.equal(await label(page, ids.datastream), "write datastream V5");
@@ -873,7 +874,7 @@ async function main() {
       const bareAccount = "e2e0bare0account";
       const bare = [{ id: bareAccount, type: "devicecloud-account", name: "bare account" }];
       BARE_TYPES.forEach((t, i) => {
-        const blynkOnly = t === "devicecloud-trigger-event" || t === "devicecloud-update-metafield";
+        const blynkOnly = t === "devicecloud-trigger-event" || t === "devicecloud-update-metafield" || t === "devicecloud-datastream";
         bare.push({ id: `e2e0bare0node00${i}`, type: t, account: blynkOnly ? accounts.blynk : bareAccount, x: 150 + 170 * (i % 3), y: 40 + 60 * Math.floor(i / 3), wires: [[]] });
       });
       await importFlow(page, bare, X_INJECT + 20, ROWS[ROWS.length - 1].y + ROW_DY * 3);

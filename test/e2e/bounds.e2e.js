@@ -8,7 +8,9 @@
  *
  * - an account with timeout 2 s whose cloud sends the headers at once and then one byte every 300 ms ends in
  *   TIMEOUT within a few seconds;
- * - an answer over 64 MiB, and a gzip bomb that unpacks to over 64 MiB, end in API_ERROR "answer too large".
+ * - an answer over 64 MiB, and a gzip bomb that unpacks to over 64 MiB, end in API_ERROR "answer too large";
+ * - a Blynk cloud that serves at most 7 devices a page, whatever the size asked, still gives list devices the
+ *   complete listing, each device once.
  *
  *   npm run test:e2e              (runs this after limits.e2e.js)
  *   node test/e2e/bounds.e2e.js   this alone; E2E_KEEP=1 keeps the temp folder
@@ -35,6 +37,7 @@ async function startSimulator(cli) {
   const info = JSON.parse(first);
   return {
     ...info,
+    requests: async () => (await request("GET", `${info.url}/_simulator/stats`)).json.requests,
     fault: async (spec) => assert.equal((await request("POST", `${info.url}/_simulator/faults`, spec)).status, 201),
     stop: () => new Promise((resolve) => (proc.exitCode !== null ? resolve() : (proc.once("exit", resolve), proc.kill("SIGTERM")))),
   };
@@ -88,7 +91,16 @@ function flow(sim) {
     seq("seq2", "get2"),
     n({ id: "get", type: "devicecloud-get-device", account: "acc", wires: [["answer"]] }),
     n({ id: "get2", type: "devicecloud-get-device", account: "acc2", wires: [["answer"]] }),
-    n({ id: "catch", type: "catch", scope: ["get", "get2"], uncaught: false, wires: [["answer"]] }),
+    n({ id: "in-list", type: "http in", url: "/bounds/list", method: "post", wires: [["list"]] }),
+    n({ id: "list", type: "devicecloud-list-devices", account: "acc", output: "array", wires: [["counted"]] }),
+    n({
+      id: "counted",
+      type: "function",
+      func: "const ids = msg.payload.map((d) => d.id); msg.payload = { count: ids.length, unique: new Set(ids).size }; msg.statusCode = 200; return msg;",
+      outputs: 1,
+      wires: [["res"]],
+    }),
+    n({ id: "catch", type: "catch", scope: ["get", "get2", "list"], uncaught: false, wires: [["answer"]] }),
     n({
       id: "answer",
       type: "function",
@@ -123,7 +135,8 @@ async function main() {
     sim = await startSimulator(path.join(installed, "nodes", "simulator", "cli.js"));
     const { createClient } = require(path.join(installed, "nodes", "api"));
     const client = createClient({ provider: "blynk", baseUrl: sim.url, ...sim.credentials.blynk });
-    const ids = (await client.browseDevices({ pageSize: 10 })).items.map((d) => d.id);
+    const firstPage = await client.browseDevices({ pageSize: 10 });
+    const ids = firstPage.items.map((d) => d.id);
     client.close();
 
     nr = await startNodeRed({ userDir, port: await freePort(), logFile: path.join(OUT, "bounds-node-red.log") });
@@ -164,6 +177,17 @@ async function main() {
         return `after ${Date.now() - t0} ms`;
       });
     }
+
+    await t.test("Blynk pages cut short by the cloud (7 items whatever the size) still give the complete listing, no duplicate", async () => {
+      await sim.fault({ path: "/api/v1/organization/devices", pageLimit: 7, times: 1000 });
+      const before = await sim.requests();
+      const a = (await request("POST", `${base}/bounds/list`, {})).json;
+      const pages = (await sim.requests()) - before - 1;
+      assert.ok(pages >= Math.ceil(firstPage.total / 7), `the short pages were served: ${pages} requests`);
+      assert.equal(a.count, firstPage.total, JSON.stringify(a));
+      assert.equal(a.unique, firstPage.total, JSON.stringify(a));
+      return `${a.count} devices of ${firstPage.total}, ${a.unique} distinct, ${pages} requests`;
+    });
 
     await t.test("Node-RED's log has no [error] and no secret", async () => {
       await nr.stop();

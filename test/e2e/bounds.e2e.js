@@ -10,7 +10,8 @@
  *   TIMEOUT within a few seconds;
  * - an answer over 64 MiB, and a gzip bomb that unpacks to over 64 MiB, end in API_ERROR "answer too large";
  * - a Blynk cloud that serves at most 7 devices a page, whatever the size asked, still gives list devices the
- *   complete listing, each device once.
+ *   complete listing, each device once;
+ * - a Flatpeak cursor that repeats ends list devices in API_ERROR instead of looping.
  *
  *   npm run test:e2e              (runs this after limits.e2e.js)
  *   node test/e2e/bounds.e2e.js   this alone; E2E_KEEP=1 keeps the temp folder
@@ -71,20 +72,23 @@ function request(method, url, body, timeoutMs = 120_000) {
 function flow(sim) {
   const tab = "bounds-tab";
   const n = (o) => ({ z: tab, x: 200, y: 100, wires: [], ...o });
-  const account = (id, extra) => ({
+  const account = (id, extra, provider = "blynk") => ({
     id,
     type: "devicecloud-account",
-    name: `Blynk ${id === "acc" ? "(default timeout)" : "(timeout 2 s)"}`,
-    provider: "blynk",
+    name: `${provider} ${id === "acc2" ? "(timeout 2 s)" : "(default timeout)"}`,
+    provider,
     server: sim.url,
     ...extra,
-    credentials: { clientId: sim.credentials.blynk.clientId, clientSecret: sim.credentials.blynk.clientSecret },
+    credentials: { clientId: sim.credentials[provider].clientId, clientSecret: sim.credentials[provider].clientSecret },
   });
   const seq = (id, next) => n({ id, type: "function", func: "msg.deviceId = msg.payload.deviceId; return msg;", outputs: 1, wires: [[next]] });
   return [
     { id: tab, type: "tab", label: "bounds" },
     account("acc", {}),
     account("acc2", { timeout: 2 }),
+    account("fp", {}, "flatpeak"),
+    n({ id: "in-fplist", type: "http in", url: "/bounds/fplist", method: "post", wires: [["fplist"]] }),
+    n({ id: "fplist", type: "devicecloud-list-devices", account: "fp", output: "array", wires: [["counted"]] }),
     n({ id: "in-get", type: "http in", url: "/bounds/get", method: "post", wires: [["seq"]] }),
     n({ id: "in-get2", type: "http in", url: "/bounds/get2s", method: "post", wires: [["seq2"]] }),
     seq("seq", "get"),
@@ -100,7 +104,7 @@ function flow(sim) {
       outputs: 1,
       wires: [["res"]],
     }),
-    n({ id: "catch", type: "catch", scope: ["get", "get2", "list"], uncaught: false, wires: [["answer"]] }),
+    n({ id: "catch", type: "catch", scope: ["get", "get2", "list", "fplist"], uncaught: false, wires: [["answer"]] }),
     n({
       id: "answer",
       type: "function",
@@ -189,10 +193,19 @@ async function main() {
       return `${a.count} devices of ${firstPage.total}, ${a.unique} distinct, ${pages} requests`;
     });
 
+    await t.test("a Flatpeak cursor that repeats (every page the first one again) ends list devices in API_ERROR", async () => {
+      await sim.fault({ path: "/devices", repeatCursor: true, times: 1000 });
+      const t0 = Date.now();
+      const a = (await request("POST", `${base}/bounds/fplist`, {})).json;
+      assert.equal(a.code, "API_ERROR", JSON.stringify(a));
+      return `${a.message} (${Date.now() - t0} ms)`;
+    });
+
     await t.test("Node-RED's log has no [error] and no secret", async () => {
       await nr.stop();
       assert.deepEqual(nr.log.split("\n").filter((l) => /\[error\]/.test(l)), []);
       assert.ok(!nr.log.includes(sim.credentials.blynk.clientSecret), "no client secret in the log");
+      assert.ok(!nr.log.includes(sim.credentials.flatpeak.clientSecret), "no Flatpeak secret in the log");
       assert.ok(!/Bearer\s|Basic\s/.test(nr.log), "no Authorization header in the log");
     });
   } catch (e) {

@@ -11,7 +11,9 @@
  * - an answer over 64 MiB, and a gzip bomb that unpacks to over 64 MiB, end in API_ERROR "answer too large";
  * - a Blynk cloud that serves at most 7 devices a page, whatever the size asked, still gives list devices the
  *   complete listing, each device once;
- * - a Flatpeak cursor that repeats ends list devices in API_ERROR instead of looping.
+ * - a Flatpeak cursor that repeats ends list devices in API_ERROR instead of looping;
+ * - a 1 MB payload through list devices in device mode over 2,500 Flatpeak devices leaves the rss of Node-RED's
+ *   process (read from /proc) flat: a copy of the payload per device would be 2.5 GB.
  *
  *   npm run test:e2e              (runs this after limits.e2e.js)
  *   node test/e2e/bounds.e2e.js   this alone; E2E_KEEP=1 keeps the temp folder
@@ -28,9 +30,16 @@ const { MODULE, OUT, createRunner, freePort, out, pack, run, sleep, startNodeRed
 
 const DEVICE_PATH = "/api/v1/organization/device";
 const OVER_64_MIB = 64 * 1024 * 1024 + 1024;
+const FLATPEAK_DEVICES = 2_500;
+
+/** The resident memory of a process, in MB, from /proc. */
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m[1]) / 1024;
+}
 
 async function startSimulator(cli) {
-  const proc = spawn(process.execPath, [cli, "--port", "0", "--json"], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, [cli, "--port", "0", "--json", "--flatpeak-devices", String(FLATPEAK_DEVICES)], { stdio: ["ignore", "pipe", "inherit"] });
   const first = await new Promise((resolve, reject) => {
     readline.createInterface({ input: proc.stdout }).once("line", resolve);
     proc.once("exit", (code) => reject(new Error(`the simulator exited (${code}) before it started`)));
@@ -87,6 +96,18 @@ function flow(sim) {
     account("acc", {}),
     account("acc2", { timeout: 2 }),
     account("fp", {}, "flatpeak"),
+    n({ id: "in-big", type: "http in", url: "/bounds/big", method: "post", wires: [["big"]] }),
+    n({
+      id: "big",
+      type: "function",
+      func: "flow.set('devices', 0); return [{ payload: 'x'.repeat(1000000) }, { req: msg.req, res: msg.res, statusCode: 202, payload: 'started' }];",
+      outputs: 2,
+      wires: [["fpdev"], ["res"]],
+    }),
+    n({ id: "fpdev", type: "devicecloud-list-devices", account: "fp", output: "device", wires: [["tally"]] }),
+    n({ id: "tally", type: "function", func: "flow.set('devices', flow.get('devices') + 1); return null;", outputs: 1 }),
+    n({ id: "in-tally", type: "http in", url: "/bounds/devices", method: "get", wires: [["read-tally"]] }),
+    n({ id: "read-tally", type: "function", func: "msg.payload = { devices: flow.get('devices') }; return msg;", outputs: 1, wires: [["res"]] }),
     n({ id: "in-fplist", type: "http in", url: "/bounds/fplist", method: "post", wires: [["fplist"]] }),
     n({ id: "fplist", type: "devicecloud-list-devices", account: "fp", output: "array", wires: [["counted"]] }),
     n({ id: "in-get", type: "http in", url: "/bounds/get", method: "post", wires: [["seq"]] }),
@@ -191,6 +212,29 @@ async function main() {
       assert.equal(a.count, firstPage.total, JSON.stringify(a));
       assert.equal(a.unique, firstPage.total, JSON.stringify(a));
       return `${a.count} devices of ${firstPage.total}, ${a.unique} distinct, ${pages} requests`;
+    });
+
+    await t.test("a 1 MB payload through list devices in device mode over 2,500 devices leaves Node-RED's memory flat", async () => {
+      const pid = nr.proc.pid;
+      const once = async () => {
+        assert.equal((await request("POST", `${base}/bounds/big`, {})).status, 202);
+        let peak = 0;
+        const until = Date.now() + 90_000;
+        for (;;) {
+          peak = Math.max(peak, rssMb(pid));
+          const c = (await request("GET", `${base}/bounds/devices`)).json.devices;
+          if (c >= FLATPEAK_DEVICES) return peak;
+          assert.ok(Date.now() < until, `all devices sent within 90 s (${c})`);
+          await sleep(100);
+        }
+      };
+      await once();
+      const before = rssMb(pid);
+      const peaks = [await once(), await once()];
+      const grew = Math.max(...peaks) - before;
+      // A copy of the 1 MB payload per device would be 2.5 GB.
+      assert.ok(grew < 300, `rss ${before.toFixed(0)} MB before, peaks ${peaks.map((p) => p.toFixed(0)).join(", ")} MB`);
+      return `rss ${before.toFixed(0)} MB before, peaks ${peaks.map((p) => p.toFixed(0)).join(" and ")} MB over two listings of ${FLATPEAK_DEVICES}`;
     });
 
     await t.test("a Flatpeak cursor that repeats (every page the first one again) ends list devices in API_ERROR", async () => {

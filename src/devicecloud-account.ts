@@ -3,6 +3,7 @@
  * queue, rate limit) that every flow node naming it shares, created here and closed in `close`.
  */
 import type { NodeAPI } from "node-red";
+import { OFFERS } from "./api";
 import { accountOptions, openClient } from "./runtime/account-client";
 import { registerAdminRoutes } from "./runtime/admin";
 import { type AccountCredentials, type AccountDef, type AccountNode } from "./runtime/types";
@@ -29,6 +30,8 @@ export = function (RED: NodeAPI): void {
 
   RED.nodes.registerType<AccountNode, AccountDef, object, AccountCredentials>("devicecloud-account", DeviceCloudAccount, {
     credentials: { clientId: { type: "text" }, clientSecret: { type: "password" } },
+    // What each cloud offers, as the clients declare it: the editor reads RED.settings.devicecloudAccountOffers.
+    settings: { devicecloudAccountOffers: { value: OFFERS, exportable: true } },
   });
   registerAdminRoutes(RED);
 };

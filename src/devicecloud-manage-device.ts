@@ -4,30 +4,15 @@
  * only when the node allows destructive actions; otherwise nothing is sent.
  */
 import type { Node, NodeAPI } from "node-red";
+import { MANAGE_ACTION_NAMES, offersManageAction, type ManageAction as Action } from "./api";
 import { invalidInput } from "./api/errors";
 import * as fleet from "./api/fleet";
 import { describe } from "./api/flatpeak";
 import { isBlank, setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 
-const ACTIONS = ["create", "rename", "update", "transferToUser", "transferToOrg", "removeOwner", "clearData", "delete"] as const;
-type Action = (typeof ACTIONS)[number];
+const ACTIONS = Object.keys(MANAGE_ACTION_NAMES) as Action[];
 const DESTRUCTIVE: ReadonlySet<Action> = new Set<Action>(["clearData", "delete"]);
-
-const ACTION_NAMES: Record<Action, string> = {
-  create: "create",
-  rename: "rename",
-  update: "update",
-  transferToUser: "transfer to a user",
-  transferToOrg: "transfer to an organization",
-  removeOwner: "remove owner",
-  clearData: "clear data",
-  delete: "delete",
-};
-const OFFERED: Record<string, ReadonlySet<Action>> = {
-  blynk: new Set<Action>(["create", "rename", "transferToUser", "transferToOrg", "removeOwner", "clearData", "delete"]),
-  flatpeak: new Set<Action>(["create", "update", "delete"]),
-};
 
 export = function (RED: NodeAPI): void {
   function ManageDevice(this: Node, def: FlowNodeDef): void {
@@ -42,11 +27,11 @@ export = function (RED: NodeAPI): void {
       const { msg, client } = ctx;
       const action = (isBlank(def.action) ? "create" : String(def.action)) as Action;
       if (!ACTIONS.includes(action)) throw invalidInput("action", `must be one of ${ACTIONS.join(", ")}, got ${describe(def.action)}.`);
-      if (!OFFERED[client.provider].has(action)) throw fleet.notOffered(client.provider, ACTION_NAMES[action]);
+      if (!offersManageAction(client.provider, action)) throw fleet.notOffered(client.provider, MANAGE_ACTION_NAMES[action]);
       if (DESTRUCTIVE.has(action) && !allowDestructive) {
         throw invalidInput(
           "allowDestructive",
-          `${ACTION_NAMES[action]} cannot be undone, and this node does not allow it: tick "Allow clear data and delete" in the node. Nothing was sent.`,
+          `${MANAGE_ACTION_NAMES[action]} cannot be undone, and this node does not allow it: tick "Allow clear data and delete" in the node. Nothing was sent.`,
         );
       }
       /** A TypedInput property of the node; blank: the message property `fallback`. */
@@ -76,7 +61,7 @@ export = function (RED: NodeAPI): void {
       }
 
       const deviceId = await ctx.deviceId(
-        DESTRUCTIVE.has(action) ? { fromPayload: false, why: `${ACTION_NAMES[action]} cannot be undone, so it acts only on a device named explicitly` } : undefined,
+        DESTRUCTIVE.has(action) ? { fromPayload: false, why: `${MANAGE_ACTION_NAMES[action]} cannot be undone, so it acts only on a device named explicitly` } : undefined,
       );
       switch (action) {
         case "rename":

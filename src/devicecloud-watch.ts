@@ -49,8 +49,8 @@ export = function (RED: NodeAPI): void {
       if (!account || typeof account.client !== "function") {
         throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
       }
-      if (!supportsOp(account.provider, "watchDevices") || (config.kind === "activated" && account.provider !== "blynk")) {
-        const what = config.kind === "activated" ? "watching for activated devices" : OPERATION_NAMES.watchDevices;
+      if (!supportsOp(account.provider, "watch") || (config.kind === "activated" && account.provider !== "blynk")) {
+        const what = config.kind === "activated" ? "watching for activated devices" : OPERATION_NAMES.watch;
         throw new DeviceCloudError("UNSUPPORTED", `${what} is not offered by ${PROVIDER_NAMES[account.provider]}: choose an account of the other cloud.`);
       }
     } catch (err) {

@@ -1,7 +1,7 @@
 /** What both clients share: the transport built from a ClientConfig, the defaults, and UNSUPPORTED. */
 import { DeviceCloudError } from "./errors";
 import { Transport, type TransportOptions } from "./transport";
-import type { ClientConfig, Operation, Provider } from "./types";
+import type { ClientConfig, Provider } from "./types";
 import type { IssuedToken } from "./token";
 
 export const DEFAULTS = {
@@ -15,20 +15,52 @@ export const DEFAULTS = {
 
 export const PROVIDER_NAMES: Record<Provider, string> = { flatpeak: "Flatpeak", blynk: "Blynk" };
 
-export const OPERATION_NAMES: Record<Operation, string> = {
+/**
+ * The operations of the nodes, each named as an error message names it. Which cloud offers which is declared once,
+ * in each client's offers (FLATPEAK_OFFERS, BLYNK_OFFERS).
+ */
+export const OPERATION_NAMES = {
   listDevices: "list devices",
   getDevice: "get device",
   deviceStatus: "device status",
   triggerEvent: "trigger event",
   updateMetafield: "update metafield",
   listSites: "list sites",
+  /** Create, rename, transfer, … one device: the actions are MANAGE_ACTION_NAMES. */
   manageDevice: "manage device",
+  /** Timeline, actions log, tags and metafields of one device. */
   deviceHistory: "device history",
-  watchDevices: "watch",
+  /** Polling for connection changes and new activations (src/api/watch.ts). */
+  watch: "watch",
+  /** The energy price series of a location. */
   prices: "prices",
+  /** The cheapest or dearest times of a period at a location. */
   priceSlots: "price slots",
+  /** Datastream values (virtual pins) of a device: write, read, history. */
   datastream: "datastream",
-};
+} as const;
+
+export type Operation = keyof typeof OPERATION_NAMES;
+
+/** The manage-device node's actions (the values of its `action` property), each named as an error message names it. */
+export const MANAGE_ACTION_NAMES = {
+  create: "create",
+  rename: "rename",
+  update: "update",
+  transferToUser: "transfer to a user",
+  transferToOrg: "transfer to an organization",
+  removeOwner: "remove owner",
+  clearData: "clear data",
+  delete: "delete",
+} as const;
+
+export type ManageAction = keyof typeof MANAGE_ACTION_NAMES;
+
+/** What one cloud offers: the nodes check it before any request, the editor reads it (devicecloudAccountOffers), the docs are tested against it. */
+export interface Offers {
+  operations: readonly Operation[];
+  manageActions: readonly ManageAction[];
+}
 
 export function unsupported(provider: Provider, op: Operation): DeviceCloudError {
   return new DeviceCloudError(

@@ -19,24 +19,17 @@ import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
 import { asObject, describe } from "./flatpeak";
 import { numberedPages, type NumberedPage } from "./paging";
 import type { Transport } from "./transport";
-import type { ApiObject, CallOptions, ClientConfig, DeviceCloudClient, DeviceStatus, ListOptions, Operation, Page } from "./types";
+import type { ApiObject, CallOptions, ClientConfig, DeviceCloudClient, DeviceStatus, ListOptions, Offers, Operation, Page } from "./types";
 
 export const BLYNK_MAX_PAGE = 1000;
 export const BLYNK_RATE_LIMIT = 10_000;
 const ORG = "/api/v1/organization";
 const INT32_MAX = 2_147_483_647;
-/** The operations this cloud offers (the nodes check it before any request). */
-export const BLYNK_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
-  "listDevices",
-  "getDevice",
-  "deviceStatus",
-  "triggerEvent",
-  "updateMetafield",
-  "manageDevice",
-  "deviceHistory",
-  "watchDevices",
-  "datastream",
-]);
+/** What this cloud offers, declared once: the nodes, the editor and the docs learn it from here. */
+export const BLYNK_OFFERS: Offers = {
+  operations: ["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield", "manageDevice", "deviceHistory", "watch", "datastream"],
+  manageActions: ["create", "rename", "transferToUser", "transferToOrg", "removeOwner", "clearData", "delete"],
+};
 /** Template datastreams and a device's template are read again after this long (a template may gain datastreams). */
 export const TEMPLATE_CACHE_MS = 5 * 60_000;
 const TEMPLATE_CACHE_ENTRIES = 10_000;
@@ -75,7 +68,7 @@ export class BlynkClient implements DeviceCloudClient {
   }
 
   supports(op: Operation): boolean {
-    return BLYNK_OPERATIONS.has(op);
+    return BLYNK_OFFERS.operations.includes(op);
   }
 
   rateLimit(): number {

@@ -16,6 +16,7 @@ import type {
   DeviceCloudClient,
   DeviceStatus,
   ListOptions,
+  Offers,
   Operation,
   Page,
   PriceEntry,
@@ -47,17 +48,11 @@ export function deviceShape(version: string | undefined): FlatpeakDeviceShape {
 const TOKEN_ROUTES = { login: { method: "GET", path: "/login" }, tokens: { method: "POST", path: "/auth/tokens" } } as const;
 /** Real ids have 24 characters after dev_; the bound keeps a runaway value out of the URL. */
 const DEVICE_ID = /^dev_[A-Za-z0-9]{1,100}$/;
-/** The operations this cloud offers (the nodes check it before any request). */
-export const FLATPEAK_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
-  "listDevices",
-  "getDevice",
-  "deviceStatus",
-  "listSites",
-  "manageDevice",
-  "watchDevices",
-  "prices",
-  "priceSlots",
-]);
+/** What this cloud offers, declared once: the nodes, the editor and the docs learn it from here. */
+export const FLATPEAK_OFFERS: Offers = {
+  operations: ["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watch", "prices", "priceSlots"],
+  manageActions: ["create", "update", "delete"],
+};
 
 /** The API releases the client speaks, oldest first, each with the date its version string starts with. */
 export type Release = "zero" | "anode" | "busbar";
@@ -107,7 +102,7 @@ export class FlatpeakClient implements DeviceCloudClient {
   }
 
   supports(op: Operation): boolean {
-    return FLATPEAK_OPERATIONS.has(op);
+    return FLATPEAK_OFFERS.operations.includes(op);
   }
 
   rateLimit(): number {

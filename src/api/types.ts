@@ -2,25 +2,9 @@
 
 export type Provider = "flatpeak" | "blynk";
 
-export type Operation =
-  | "listDevices"
-  | "getDevice"
-  | "deviceStatus"
-  | "triggerEvent"
-  | "updateMetafield"
-  | "listSites"
-  /** Fleet administration (src/api/fleet.ts): create, rename, transfer, … one device. */
-  | "manageDevice"
-  /** Timeline, actions log, tags and metafields of one device (Blynk). */
-  | "deviceHistory"
-  /** Polling for connection changes and new activations (src/api/watch.ts). */
-  | "watchDevices"
-  /** The energy price series of a location (Flatpeak). */
-  | "prices"
-  /** The cheapest or dearest times of a period at a location (Flatpeak). */
-  | "priceSlots"
-  /** Datastream values (virtual pins) of a device: write, read, history (Blynk). */
-  | "datastream";
+import type { Operation } from "./base";
+
+export type { Operation, ManageAction, Offers } from "./base";
 
 /** A JSON object as the API returned it. */
 export type ApiObject = Record<string, unknown>;

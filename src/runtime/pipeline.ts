@@ -4,11 +4,8 @@
  * and the one error path: done(err) with a DeviceCloudError, so a Catch node gets msg.error.code.
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
-import type { AnyClient } from "../api";
+import { offersOperation, unsupported, type AnyClient } from "../api";
 import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
-import { unsupported } from "../api/base";
-import { BLYNK_OPERATIONS } from "../api/blynk";
-import { FLATPEAK_OPERATIONS } from "../api/flatpeak";
 import type { CallOptions, Operation } from "../api/types";
 import { errorStatus, okStatus, pageStatus, statusBoard, type Status } from "./status";
 import { shared, type AccountNode, type FlowNodeDef } from "./types";
@@ -165,10 +162,8 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
 }
 
 /** What each cloud offers, as its client declares it: checked here before the client is even ready. */
-const OFFERED: Record<string, ReadonlySet<Operation>> = { flatpeak: FLATPEAK_OPERATIONS, blynk: BLYNK_OPERATIONS };
-
 export function supportsOp(provider: string, op: Operation): boolean {
-  return OFFERED[provider]?.has(op) ?? false;
+  return offersOperation(provider, op);
 }
 
 export function toDeviceCloudError(err: unknown): DeviceCloudError {

@@ -2,8 +2,7 @@
 import { createHook } from "node:async_hooks";
 import type { Node } from "node-red";
 import { FLOW_TYPES as ALL_FLOW_TYPES, helper } from "../support/nodes";
-import { BLYNK_OPERATIONS } from "../../src/api/blynk";
-import { FLATPEAK_OPERATIONS } from "../../src/api/flatpeak";
+import { OFFERS } from "../../src/api";
 import type { Operation } from "../../src/api/types";
 
 /** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
@@ -147,6 +146,6 @@ const operationOf = (type: string) => type.replace(/^devicecloud-/, "").replace(
 
 /** Which of FLOW_TYPES each cloud offers, as its client declares its operations. */
 export const SUPPORTED: Record<"flatpeak" | "blynk", ReadonlySet<FlowType>> = {
-  flatpeak: new Set(FLOW_TYPES.filter((t) => FLATPEAK_OPERATIONS.has(operationOf(t)))),
-  blynk: new Set(FLOW_TYPES.filter((t) => BLYNK_OPERATIONS.has(operationOf(t)))),
+  flatpeak: new Set(FLOW_TYPES.filter((t) => OFFERS.flatpeak.operations.includes(operationOf(t)))),
+  blynk: new Set(FLOW_TYPES.filter((t) => OFFERS.blynk.operations.includes(operationOf(t)))),
 };

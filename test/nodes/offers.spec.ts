@@ -1,0 +1,44 @@
+/**
+ * What each cloud offers reaches the editor from the runtime: the account node exports the clients' declaration as
+ * the setting devicecloudAccountOffers, which Node-RED sends to the editor with its settings (GET /settings).
+ */
+import assert from "node:assert/strict";
+import { MANAGE_ACTION_NAMES, OFFERS, OPERATION_NAMES } from "../../src/api";
+import { BLYNK_OFFERS } from "../../src/api/blynk";
+import { FLATPEAK_OFFERS } from "../../src/api/flatpeak";
+import { FLOW_TYPES, helper, loadFlow } from "../support/nodes";
+
+/** Node-RED's runtime settings, as the test helper holds them (exportNodeSettings builds what GET /settings sends). */
+type RuntimeSettings = { exportNodeSettings(safe: Record<string, unknown>): Record<string, unknown> };
+
+describe("the offers in the editor's settings", function () {
+  beforeEach((done) => {
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((r) => helper.stopServer(() => r()));
+  });
+
+  it("the account node exports devicecloudAccountOffers: each cloud's operations and manage actions, as its client declares them", async () => {
+    await loadFlow([{ id: "acc", type: "devicecloud-account", provider: "blynk", simulate: true }]);
+    const exported = (helper.settings({}) as unknown as RuntimeSettings).exportNodeSettings({});
+    // As the editor receives it: JSON.
+    const offers = JSON.parse(JSON.stringify(exported.devicecloudAccountOffers));
+    assert.deepEqual(offers, {
+      flatpeak: { operations: [...FLATPEAK_OFFERS.operations], manageActions: [...FLATPEAK_OFFERS.manageActions] },
+      blynk: { operations: [...BLYNK_OFFERS.operations], manageActions: [...BLYNK_OFFERS.manageActions] },
+    });
+    assert.deepEqual(offers, JSON.parse(JSON.stringify(OFFERS)));
+  });
+
+  it("names only operations a node performs and actions manage-device takes, and every one of them is offered by a cloud", () => {
+    const operationOf = (type: string) => type.replace(/^devicecloud-/, "").replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
+    const performed = FLOW_TYPES.map(operationOf).sort();
+    assert.deepEqual(Object.keys(OPERATION_NAMES).sort(), performed, "one operation per flow node type, named after it");
+    const offered = new Set([...OFFERS.flatpeak.operations, ...OFFERS.blynk.operations]);
+    assert.deepEqual([...offered].sort(), performed);
+    const actions = new Set([...OFFERS.flatpeak.manageActions, ...OFFERS.blynk.manageActions]);
+    assert.deepEqual([...actions].sort(), Object.keys(MANAGE_ACTION_NAMES).sort());
+  });
+});

@@ -3,23 +3,22 @@
  * Shared editor code of @devicecloud/node-red-devicecloud.
  *
  * Node-RED serves this file from the module's top-level resources/ folder at the relative url
- * resources/@devicecloud/node-red-devicecloud/devicecloud-editor.js; every node's .html includes it.
- * Node-RED loads it once per <script src> tag, so it defines itself only the first time.
+ * resources/@devicecloud/node-red-devicecloud/devicecloud-editor.js. Every node's .html includes it, and the
+ * editor runs a node's <script src> before its inline scripts: at a page load the account's html comes first
+ * (package.json's order), but a palette install or enable fetches the node sets at once, in any order. So each
+ * node may use DeviceCloudEditor when it registers; the file defines itself only the first time.
  *
  * window.DeviceCloudEditor = {
- *     deviceIdTypes,                                   the TypedInput types of every deviceId field
- *     providerOf(accountId),                           "flatpeak" | "blynk" | null (account not found)
- *     selectedAccount(selector?),                      the account chosen in the dialog, or ""
- *     validateAccount(node, value, providers?),        a validator for the `account` property
- *     unsupportedMessage(node, accountId, providers, sentence?)  the warning text, or "" when the provider fits
- *     watchProvider(node, options),                    shows/hides a warning row as the account changes
- *     attachDevicePicker(node, inputSelector, options),   search button + paged device list
- *     attachMetafieldPicker(node, inputSelector, options) pick button + metafield list (blynk)
- *     attachLocationPicker(node, inputSelector, options)  pick button + paged location list (flatpeak)
- *     attachDatastreamPicker(node, inputSelector, options) pick button + the template's datastreams (blynk)
- *     attachEventPicker(node, inputSelector, options)     pick button + the template's event codes (blynk)
- *     errorText(node, xhr, notDeployedKey)             the text for a failed admin request
- *     isEnvVar(value)                                  true for "${NAME}", which the runtime replaces (any field)
+ *     registerNode(type, def)                  registers a flow node with what they all share (account, labels…)
+ *     validators.typed / typedLiteral / oneOf / pattern / number / count   validators of node properties
+ *     validateAccount(node, value, operation)  the validator of the `account` property
+ *     watchProvider(node, operation, tipKey)   a warning row while the account's cloud lacks the operation
+ *     offersOf(provider)                       { operations, manageActions } of a cloud, from the runtime
+ *     providerOf(accountId), selectedAccount() "flatpeak" | "blynk" | null; the account chosen in the dialog
+ *     typedField(name, defaultType, types)     #node-input-<name> as a TypedInput typed by #node-input-<name>Type
+ *     idField(node, "deviceId" | "locationId") an id TypedInput with the account's devices or locations picker
+ *     attachPicker(node, selector, what)       the picker of devices, locations, metafields, datastreams, events
+ *     isEnvVar(value)                          true for "${NAME}", which the runtime replaces (any field)
  * }
  *
  * Every text goes through node._(). The texts all nodes share ("devicecloud.…") live once, in the account
@@ -36,6 +35,19 @@
     var STYLE_ID = "devicecloud-editor-style";
 
     var SHARED_CATALOGUE = "@devicecloud/node-red-devicecloud/" + ACCOUNT_TYPE;
+    // TEMPORARY: the offers as the clients declare them today, until the account node exports them
+    var UNTIL_THE_RUNTIME_EXPORTS_OFFERS = {
+        flatpeak: {
+            operations: ["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watchDevices",
+                "prices", "priceSlots"],
+            manageActions: ["create", "update", "delete"]
+        },
+        blynk: {
+            operations: ["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield", "manageDevice",
+                "deviceHistory", "watchDevices", "datastream"],
+            manageActions: ["create", "rename", "transferToUser", "transferToOrg", "removeOwner", "clearData", "delete"]
+        }
+    };
 
     function tr(node, key, params) {
         if (key.indexOf("devicecloud.") === 0) {
@@ -65,16 +77,26 @@
     }
 
     /**
-     * "" when the account's provider offers the operation, else the message: the short form for the validator
-     * (shown in the list of invalid properties), a sentence (key devicecloud.errors.unsupportedWarning) for the
-     * warning row of the dialog, which a tip follows.
+     * Which cloud offers what, as the runtime declares it: the account node exports the setting
+     * devicecloudAccountOffers, { <provider>: { operations: [...], manageActions: [...] } }.
      */
-    function unsupportedMessage(node, accountId, providers, sentence) {
-        if (!providers || !providers.length) {
-            return "";
-        }
+    function offersOf(provider) {
+        var all = RED.settings.devicecloudAccountOffers || UNTIL_THE_RUNTIME_EXPORTS_OFFERS;
+        return (all && all[provider]) || { operations: [], manageActions: [] };
+    }
+
+    function operationOf(node, operation) {
+        return typeof operation === "function" ? operation(node) : operation;
+    }
+
+    /**
+     * "" when the account's provider offers the operation (or no operation is asked, or the provider is not
+     * known yet), else the message: the short form for the validator (shown in the list of invalid
+     * properties), a sentence (key devicecloud.errors.unsupportedWarning) for the warning row of the dialog.
+     */
+    function unsupportedMessage(node, accountId, operation, sentence) {
         var provider = providerOf(accountId);
-        if (!provider || providers.indexOf(provider) !== -1) {
+        if (!operation || !provider || offersOf(provider).operations.indexOf(operation) !== -1) {
             return "";
         }
         var type = node && (node.type || (node._def && node._def.type));
@@ -86,10 +108,10 @@
 
     /**
      * Validator of the `account` property of a flow node: an account must be chosen, it must exist and be
-     * valid, and (when `providers` is given) its provider must offer the node's operation. Returns true or
-     * a message (Node-RED 3+ shows it beside the invalid triangle).
+     * valid, and its provider must offer `operation` (a name, or a function of the node giving one; none: any
+     * provider). Returns true or a message (Node-RED 3+ shows it beside the invalid triangle).
      */
-    function validateAccount(node, value, providers) {
+    function validateAccount(node, value, operation) {
         if (!value || value === "_ADD_") {
             return tr(node, "devicecloud.errors.noAccount");
         }
@@ -101,33 +123,141 @@
         if (cfg.valid === false) {
             return RED._("validator.errors.invalid-config", { prop: label });
         }
-        return unsupportedMessage(node, value, providers) || true;
+        return unsupportedMessage(node, value, operationOf(node, operation)) || true;
     }
 
     /**
-     * options: { row: selector of the (hidden) warning row, providers: ["blynk"], account: selector,
-     *            text: selector inside the row that receives the text (default: the row itself) }
+     * A warning row below the account row that says, while the chosen account's cloud lacks the node's
+     * operation, that it does, followed by the node's tip (tipKey, optional). Returns its update function.
      */
-    function watchProvider(node, options) {
-        var opts = options || {};
-        var accountSelector = opts.account || "#node-input-account";
-        var row = $(opts.row);
-        var target = opts.text ? row.find(opts.text) : row;
-        function update() {
-            var msg = unsupportedMessage(node, selectedAccount(accountSelector), opts.providers, true);
-            if (msg) {
-                target.text(msg);
-                row.show();
-            } else {
-                row.hide();
-            }
-            if (RED.tray && RED.tray.resize) {
-                RED.tray.resize();
-            }
+    function watchProvider(node, operation, tipKey) {
+        var account = $("#node-input-account");
+        var row = $('<div class="form-row form-tips devicecloud-provider-warning"></div>')
+            .append('<i class="fa fa-exclamation-triangle" style="color: var(--red-ui-text-color-warning, #CAB200);"></i> ')
+            .insertAfter(account.closest(".form-row"))
+            .hide();
+        var text = $('<span class="devicecloud-provider-warning-text"></span>').appendTo(row);
+        if (tipKey) {
+            row.append(" ").append($("<span>").text(tr(node, tipKey)));
         }
-        $(accountSelector).on("change", update);
+        function update() {
+            var msg = unsupportedMessage(node, selectedAccount(), operationOf(node, operation), true);
+            text.text(msg);
+            row.toggle(!!msg);
+            RED.tray.resize();
+        }
+        account.on("change", update);
         update();
         return update;
+    }
+
+    /** Whether a value is missing: an older or hand-written flow, where the runtime uses its default. */
+    function missing(v) {
+        return v === undefined || v === null;
+    }
+    function blank(v) {
+        return missing(v) || v === "";
+    }
+
+    /**
+     * Validators of the flow nodes' properties. A missing value passes (the runtime uses its default); a wrong
+     * one answers with the node's message under `key`. Each takes (v, opt): Node-RED shows the message of a
+     * validator of two parameters, and reads any other's answer as true or false.
+     */
+    var validators = {
+        /**
+         * a TypedInput property; blank: the runtime's fallback (msg.payload, the node's default), unless
+         * emptyIsAValue (a value property, where "" names msg[""] or the empty string)
+         */
+        typed: function (typeField, emptyIsAValue) {
+            var check = RED.validators.typedInput(typeField);
+            return function (v, opt) {
+                return (emptyIsAValue ? missing(v) : blank(v)) || check.call(this, v, opt);
+            };
+        },
+        /**
+         * a TypedInput property whose fixed value must also pass the test of its type (tests: { <type>: RegExp
+         * or function(string) }), e.g. an id that is a number
+         */
+        typedLiteral: function (typeField, defaultType, tests, key) {
+            var typed = validators.typed(typeField);
+            return function (v, opt) {
+                var test = tests[$("#node-input-" + typeField).val() || this[typeField] || defaultType];
+                if (blank(v) || !test) {
+                    return typed.call(this, v, opt);
+                }
+                return (test.test ? test.test(String(v)) : test(String(v))) || this._(key);
+            };
+        },
+        /** one of a select's values; blank is the runtime's default */
+        oneOf: function (values, key) {
+            return function (v, _opt) {
+                return blank(v) || values.indexOf(v) !== -1 || this._(key);
+            };
+        },
+        /** free text that must match re once trimmed; blank means none */
+        pattern: function (re, key) {
+            var check = RED.validators.regex(re);
+            return function (v, _opt) {
+                return blank(v) || check(String(v).trim()) || this._(key);
+            };
+        },
+        /** a number that passes test(n, node); emptied (""), it is wrong unless allowEmpty */
+        number: function (key, test, allowEmpty) {
+            return function (v, _opt) {
+                var n = Number(v);
+                return missing(v) || (allowEmpty && v === "") ||
+                    (String(v).trim() !== "" && isFinite(n) && test(n, this)) || this._(key);
+            };
+        },
+        /** a whole number of 0 or more (a count, 0 = all) */
+        count: function (key) {
+            return validators.number(key, function (n) {
+                return n >= 0 && Math.floor(n) === n;
+            });
+        }
+    };
+
+    /**
+     * Registers a flow node of the package with what they all share: the palette category and colour, one
+     * input and one output, the name and the account properties (first, in that order, as saved flows have
+     * them), the palette label, the italic label of a named node, and the port labels of its catalogue
+     * (inputLabel, outputLabel) unless def brings its own. def.operation: what the account's cloud must offer
+     * (a key of the offers, or a function of the node giving one); none: any account.
+     */
+    function registerNode(type, def) {
+        var operation = def.operation;
+        var defaults = {
+            name: { value: "" },
+            account: {
+                value: "",
+                type: ACCOUNT_TYPE,
+                required: true,
+                validate: function (v, _opt) {
+                    return validateAccount(this, v, operation);
+                }
+            }
+        };
+        var full = $.extend({
+            category: "device cloud",
+            color: "#3FADB5",
+            inputs: 1,
+            outputs: 1,
+            paletteLabel: function () {
+                return this._(type + ".paletteLabel");
+            },
+            labelStyle: function () {
+                return this.name ? "node_label_italic" : "";
+            },
+            inputLabels: function () {
+                return this._(type + ".inputLabel");
+            },
+            outputLabels: function () {
+                return this._(type + ".outputLabel");
+            }
+        }, def, { defaults: $.extend(defaults, def.defaults) });
+        delete full.operation;
+        RED.nodes.registerType(type, full);
     }
 
     function parseBody(xhr) {
@@ -391,111 +521,67 @@
         return cfg && cfg.changed ? tr(node, "devicecloud.picker.undeployedChanges") : "";
     }
 
-    /**
-     * A button beside a TypedInput that opens a paged list of one of the chosen account's collections (the
-     * admin route devicecloud/accounts/<id>/<what>); picking an entry sets the TypedInput to a fixed "str" id.
-     * kind: { what: "devices" | "locations", icon, buttonKey, emptyKey, notDeployedKey, search: bool }
-     */
-    function attachAccountListPicker(node, inputSelector, options, kind) {
-        var opts = options || {};
-        var accountSelector = opts.account || "#node-input-account";
-        var input = $(inputSelector);
-        if (!input.length) {
-            return null;
+    /** "name · type" (either may be missing). */
+    function withType(name, type) {
+        var label = name ? String(name) : "";
+        if (type) {
+            label = label ? label + " \u00b7 " + type : String(type);
         }
-        var button = addButton(node, input, kind.icon, kind.buttonKey);
-        var panel = createListPanel({
-            node: node,
-            row: input.closest(".form-row"),
-            search: kind.search,
-            searchPlaceholder: kind.search ? tr(node, "devicecloud.picker.search") : "",
-            emptyKey: kind.emptyKey,
-            notDeployedKey: kind.notDeployedKey,
-            precheck: function () {
-                return selectedAccount(accountSelector) ? "" : tr(node, "devicecloud.picker.noAccount");
-            },
-            request: function (query, cursor) {
-                var data = {};
-                if (query) {
-                    data.q = query;
-                }
-                if (cursor) {
-                    data.cursor = cursor;
-                }
-                return {
-                    url: "devicecloud/accounts/" + encodeURIComponent(selectedAccount(accountSelector)) + "/" + kind.what,
-                    data: data
-                };
-            },
+        return label;
+    }
+
+    function idOf(item) {
+        return item && item.id !== undefined && item.id !== null ? String(item.id) : "";
+    }
+    function named(item) {
+        return { id: idOf(item), label: item && item.name ? String(item.name) : "" };
+    }
+    function typedLabel(item) {
+        return { id: idOf(item), label: withType(item && item.name, item && item.type) };
+    }
+    function asString(item) {
+        return { type: "str", value: idOf(item) };
+    }
+
+    /**
+     * What each picker lists: the admin route devicecloud/accounts/<id>/<route>, its texts (keys under
+     * devicecloud.picker.), how an entry reads (format) and what picking it puts in the TypedInput (pick).
+     * A picker with needKey lists what one device has (or its template has): the device field must hold a
+     * fixed id, sent as ?deviceId=.
+     */
+    var PICKERS = {
+        devices: { icon: "fa-search", search: true, button: "devicesButton", empty: "noDevices",
+            notDeployed: "notDeployed", format: named, pick: asString },
+        locations: { icon: "fa-map-marker", button: "locationsButton", empty: "noLocations",
+            notDeployed: "notDeployedLocations", format: named, pick: asString },
+        metafields: { icon: "fa-list-ul", button: "metafieldsButton", empty: "noMetafields",
+            notDeployed: "notDeployedMetafields", needKey: "needDeviceId", format: typedLabel,
+            pick: function (item) {
+                return { type: "num", value: idOf(item) };
+            } },
+        // "V5 · label · type": a datastream with a virtual pin is picked as its pin
+        datastreams: { icon: "fa-list-ul", button: "datastreamsButton", empty: "noDatastreams",
+            notDeployed: "notDeployedDatastreams", needKey: "needDeviceIdTemplate",
             format: function (item) {
-                var id = item && item.id !== undefined && item.id !== null ? String(item.id) : "";
-                return { id: id, label: item && item.name ? String(item.name) : "" };
+                var f = typedLabel(item);
+                return { id: item && item.pin ? String(item.pin) : f.id, label: f.label };
             },
-            onPick: function (item) {
-                input.typedInput("type", "str");
-                input.typedInput("value", String(item.id));
-                input.trigger("change");
-            }
-        });
-        button.on("click", function (evt) {
-            evt.preventDefault();
-            panel.toggle();
-            var accountId = selectedAccount(accountSelector);
-            if (panel.isOpen() && accountId) {
-                var hint = accountNote(node, accountId);
-                if (hint) {
-                    RED.notify(hint, { type: "warning", timeout: 4000 });
-                }
-            }
-        });
-        $(accountSelector).on("change", function () {
-            panel.reload();
-        });
-        return panel;
-    }
+            pick: function (item) {
+                return item.pin ? { type: "str", value: String(item.pin) } : { type: "num", value: idOf(item) };
+            } },
+        // only events with a code: the route leaves out the others
+        events: { icon: "fa-list-ul", button: "eventsButton", empty: "noEvents",
+            notDeployed: "notDeployedEvents", needKey: "needDeviceIdTemplate", format: typedLabel, pick: asString }
+    };
 
     /**
-     * Adds a search button beside a deviceId TypedInput (call it after .typedInput()): a searchable, paged list
-     * of the chosen account's devices. options: { account: selector of the account select (default "#node-input-account") }
+     * A button beside a TypedInput (call it after .typedInput()) that opens a paged list of what the chosen
+     * account has (devices, locations) or what one of its devices has (metafields, datastreams, events); picking
+     * an entry sets the TypedInput. what: a key of PICKERS.
+     * options: { account: selector of the account select, deviceId: selector of the device TypedInput }
      */
-    function attachDevicePicker(node, inputSelector, options) {
-        return attachAccountListPicker(node, inputSelector, options, {
-            what: "devices",
-            icon: "fa-search",
-            buttonKey: "devicecloud.picker.devicesButton",
-            emptyKey: "devicecloud.picker.noDevices",
-            notDeployedKey: "devicecloud.picker.notDeployed",
-            search: true
-        });
-    }
-
-    /**
-     * Adds a pick button beside a locationId TypedInput: a paged list of the account's Flatpeak locations (GET
-     * /locations, with the locations its devices name). options: as attachDevicePicker
-     */
-    function attachLocationPicker(node, inputSelector, options) {
-        return attachAccountListPicker(node, inputSelector, options, {
-            what: "locations",
-            icon: "fa-map-marker",
-            buttonKey: "devicecloud.picker.locationsButton",
-            emptyKey: "devicecloud.picker.noLocations",
-            notDeployedKey: "devicecloud.picker.notDeployedLocations",
-            search: false
-        });
-    }
-
-    /**
-     * Adds a pick button beside a metafieldId TypedInput. It lists the metafields of the device named in the
-     * deviceId TypedInput (only when that is a fixed "str" id); picking one sets the TypedInput to "num".
-     * options: { account: selector, deviceId: selector of the deviceId TypedInput (default "#node-input-deviceId") }
-     */
-    /**
-     * A pick button and a list of what one Blynk device has (its metafields) or its template has (datastreams,
-     * events), from the admin route `devicecloud/accounts/:id/<route>?deviceId=`. The device must be a fixed id.
-     * kind: { route, icon, buttonKey, emptyKey, notDeployedKey, needKey, format(item) → {id, label},
-     *         pick(item) → {type, value} }
-     */
-    function attachDeviceListPicker(node, inputSelector, options, kind) {
+    function attachPicker(node, inputSelector, what, options) {
+        var kind = PICKERS[what];
         var opts = options || {};
         var accountSelector = opts.account || "#node-input-account";
         var deviceSelector = opts.deviceId || "#node-input-deviceId";
@@ -505,31 +591,36 @@
         }
         function deviceId() {
             var d = $(deviceSelector);
-            if (d.typedInput("type") !== "str") {
-                return "";
-            }
-            return String(d.typedInput("value") || "").trim();
+            return d.typedInput("type") === "str" ? String(d.typedInput("value") || "").trim() : "";
         }
-        var button = addButton(node, input, kind.icon, kind.buttonKey);
+        var button = addButton(node, input, kind.icon, "devicecloud.picker." + kind.button);
         var panel = createListPanel({
             node: node,
             row: input.closest(".form-row"),
-            search: false,
-            emptyKey: kind.emptyKey,
-            notDeployedKey: kind.notDeployedKey,
+            search: !!kind.search,
+            searchPlaceholder: kind.search ? tr(node, "devicecloud.picker.search") : "",
+            emptyKey: "devicecloud.picker." + kind.empty,
+            notDeployedKey: "devicecloud.picker." + kind.notDeployed,
             precheck: function () {
                 if (!selectedAccount(accountSelector)) {
                     return tr(node, "devicecloud.picker.noAccount");
                 }
-                if (!deviceId()) {
-                    return tr(node, kind.needKey);
-                }
-                return "";
+                return kind.needKey && !deviceId() ? tr(node, "devicecloud.picker." + kind.needKey) : "";
             },
-            request: function () {
+            request: function (query, cursor) {
+                var data = {};
+                if (query) {
+                    data.q = query;
+                }
+                if (cursor) {
+                    data.cursor = cursor;
+                }
+                if (kind.needKey) {
+                    data.deviceId = deviceId();
+                }
                 return {
-                    url: "devicecloud/accounts/" + encodeURIComponent(selectedAccount(accountSelector)) + "/" + kind.route,
-                    data: { deviceId: deviceId() }
+                    url: "devicecloud/accounts/" + encodeURIComponent(selectedAccount(accountSelector)) + "/" + what,
+                    data: data
                 };
             },
             format: kind.format,
@@ -543,78 +634,38 @@
         button.on("click", function (evt) {
             evt.preventDefault();
             panel.toggle();
+            var accountId = selectedAccount(accountSelector);
+            var hint = panel.isOpen() && accountId ? accountNote(node, accountId) : "";
+            if (hint) {
+                RED.notify(hint, { type: "warning", timeout: 4000 });
+            }
         });
-        $(accountSelector).on("change", function () {
-            panel.reload();
-        });
-        $(deviceSelector).on("change", function () {
-            panel.reload();
-        });
+        $(accountSelector).on("change", panel.reload);
+        if (kind.needKey) {
+            $(deviceSelector).on("change", panel.reload);
+        }
         return panel;
     }
 
-    /** "name · type" (either may be missing). */
-    function withType(name, type) {
-        var label = name ? String(name) : "";
-        if (type) {
-            label = label ? label + " \u00b7 " + type : String(type);
-        }
-        return label;
-    }
+    /** The TypedInput types of an id field (device, location): a fixed id, or where the message keeps it. */
+    var ID_TYPES = ["msg", "flow", "global", "str", "env"];
 
-    function attachMetafieldPicker(node, inputSelector, options) {
-        return attachDeviceListPicker(node, inputSelector, options, {
-            route: "metafields",
-            icon: "fa-list-ul",
-            buttonKey: "devicecloud.picker.metafieldsButton",
-            emptyKey: "devicecloud.picker.noMetafields",
-            notDeployedKey: "devicecloud.picker.notDeployedMetafields",
-            needKey: "devicecloud.picker.needDeviceId",
-            format: function (item) {
-                var id = item && item.id !== undefined && item.id !== null ? String(item.id) : "";
-                return { id: id, label: withType(item && item.name, item && item.type) };
-            },
-            pick: function (item) {
-                return { type: "num", value: String(item.id) };
-            }
+    /** Makes the input #node-input-<name> a TypedInput whose type is kept in #node-input-<name>Type. */
+    function typedField(name, defaultType, types) {
+        return $("#node-input-" + name).typedInput({
+            default: defaultType,
+            types: types,
+            typeField: "#node-input-" + name + "Type"
         });
     }
 
-    /** Datastreams of the device's template as "V5 · label · type"; a virtual pin is picked as its pin. */
-    function attachDatastreamPicker(node, inputSelector, options) {
-        return attachDeviceListPicker(node, inputSelector, options, {
-            route: "datastreams",
-            icon: "fa-list-ul",
-            buttonKey: "devicecloud.picker.datastreamsButton",
-            emptyKey: "devicecloud.picker.noDatastreams",
-            notDeployedKey: "devicecloud.picker.notDeployedDatastreams",
-            needKey: "devicecloud.picker.needDeviceIdTemplate",
-            format: function (item) {
-                var id = item && item.pin ? String(item.pin) : item && item.id !== undefined ? String(item.id) : "";
-                return { id: id, label: withType(item && item.name, item && item.type) };
-            },
-            pick: function (item) {
-                return item.pin ? { type: "str", value: String(item.pin) } : { type: "num", value: String(item.id) };
-            }
-        });
-    }
-
-    /** Events of the device's template that have a code (the route leaves out the others). */
-    function attachEventPicker(node, inputSelector, options) {
-        return attachDeviceListPicker(node, inputSelector, options, {
-            route: "events",
-            icon: "fa-list-ul",
-            buttonKey: "devicecloud.picker.eventsButton",
-            emptyKey: "devicecloud.picker.noEvents",
-            notDeployedKey: "devicecloud.picker.notDeployedEvents",
-            needKey: "devicecloud.picker.needDeviceIdTemplate",
-            format: function (item) {
-                return { id: item && item.id ? String(item.id) : "", label: withType(item && item.name, item && item.type) };
-            },
-            pick: function (item) {
-                return { type: "str", value: String(item.id) };
-            }
-        });
+    /**
+     * The id field of a device (name "deviceId") or a location ("locationId"): a TypedInput of ID_TYPES, msg by
+     * default, with the picker of the account's devices or locations beside it.
+     */
+    function idField(node, name) {
+        typedField(name, "msg", ID_TYPES);
+        return attachPicker(node, "#node-input-" + name, name === "locationId" ? "locations" : "devices");
     }
 
     /** Node-RED's form of an environment variable in a property; the runtime replaces it, so the editor lets it be. */
@@ -623,19 +674,16 @@
     }
 
     window.DeviceCloudEditor = {
-        version: 1,
-        isEnvVar: isEnvVar,
-        deviceIdTypes: ["msg", "flow", "global", "str", "env"],
+        registerNode: registerNode,
+        validators: validators,
+        validateAccount: validateAccount,
+        watchProvider: watchProvider,
+        offersOf: offersOf,
         providerOf: providerOf,
         selectedAccount: selectedAccount,
-        validateAccount: validateAccount,
-        unsupportedMessage: unsupportedMessage,
-        watchProvider: watchProvider,
-        attachDevicePicker: attachDevicePicker,
-        attachMetafieldPicker: attachMetafieldPicker,
-        attachLocationPicker: attachLocationPicker,
-        attachDatastreamPicker: attachDatastreamPicker,
-        attachEventPicker: attachEventPicker,
-        errorText: errorText
+        typedField: typedField,
+        idField: idField,
+        attachPicker: attachPicker,
+        isEnvVar: isEnvVar
     };
 })(window, window.jQuery);

@@ -22,6 +22,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_INTERVAL = Math.floor(MAX_TIMER_MS / 1000);
 /** Delay of the first poll after a deploy, so that the nodes it sends to are started (as inject's "once"). */
 const FIRST_POLL_MS = 100;
+/** The node-context key (default store) of the watcher's last known state, so "changes only" outlives a restart. */
+const STATE_KEY = "watchState";
 
 export = function (RED: NodeAPI): void {
   function Watch(this: Node, def: FlowNodeDef): void {
@@ -106,13 +108,14 @@ export = function (RED: NodeAPI): void {
       };
       try {
         const client = await account.client();
-        if (!watcher) watcher = new Watcher(client, config.kind, { offlineAfter: config.offlineAfter, minutes: activationWindow(config.interval) });
+        watcher ??= await startWatcher(client, config);
         const ids = config.kind === "status" ? await deviceList(def) : undefined;
         const result = await watcher.poll(call, ids);
         if (closed) return;
         waiting = false;
         lastReported = "";
         send(result);
+        await keepState(watcher);
         const documented = client.rateLimit();
         const limit = Number.isFinite(documented) ? documented : ASSUMED_LIMIT[client.provider];
         const exact = minimumInterval(result.requests, limit, windowMs);
@@ -164,6 +167,34 @@ export = function (RED: NodeAPI): void {
       }
       done();
     });
+
+    /**
+     * "Changes only" goes on from the state kept in the node's context (the default store: it outlives a restart
+     * where that store is persistent); "the current state once" starts afresh, as its first poll sends the state.
+     */
+    async function startWatcher(client: Awaited<ReturnType<AccountNode["client"]>>, c: NonNullable<typeof config>): Promise<Watcher> {
+      const w = new Watcher(client, c.kind, { offlineAfter: c.offlineAfter, minutes: activationWindow(c.interval) });
+      if (c.initial === "none") {
+        try {
+          w.restore(await new Promise((resolve, reject) => node.context().get(STATE_KEY, (err, value) => (err ? reject(err) : resolve(value)))));
+        } catch (err) {
+          node.warn(`context: the last known state could not be read (${(err as Error).message}); the first poll only learns the state.`);
+        }
+      }
+      return w;
+    }
+
+    /** One write per poll; a store that fails is reported once, and the watch goes on without it. */
+    let keepFailed = false;
+    async function keepState(w: Watcher): Promise<void> {
+      try {
+        await new Promise<void>((resolve, reject) => node.context().set(STATE_KEY, w.state(), (err) => (err ? reject(err) : resolve())));
+        keepFailed = false;
+      } catch (err) {
+        if (!keepFailed) node.warn(`context: the last known state could not be kept (${(err as Error).message}); after a restart the watch starts afresh.`);
+        keepFailed = true;
+      }
+    }
 
     async function deviceList(d: FlowNodeDef): Promise<unknown[] | undefined> {
       if (isBlank(d.devices)) return undefined;

@@ -58,6 +58,19 @@ export function minimumInterval(requestsPerPoll: number, limit: number, windowMs
   return (requestsPerPoll * windowMs) / (share * limit) / 1000;
 }
 
+/**
+ * What a watcher remembers between polls, as plain JSON, so that it can outlive the process (the watch node keeps
+ * it in its context). One entry per device watched (status) or per activation in the window (activated).
+ */
+export interface WatchState {
+  kind: WatchKind;
+  provider: Provider;
+  /** status: device id → online. */
+  known?: Record<string, boolean>;
+  /** activated: the ids of the activations seen in the last poll. */
+  seen?: string[];
+}
+
 export class Watcher {
   private known: Map<string, boolean> | undefined;
   private seen: Set<string> | undefined;
@@ -68,6 +81,32 @@ export class Watcher {
     private readonly opts: { offlineAfter?: number; minutes?: number } = {},
   ) {
     if (kind === "activated" && client.provider !== "blynk") throw notOffered(client.provider, "watching for activated devices");
+  }
+
+  /** The state after the last poll that succeeded; undefined before the first one. */
+  state(): WatchState | undefined {
+    const provider = this.client.provider;
+    if (this.kind === "status") return this.known && { kind: "status", provider, known: Object.fromEntries(this.known) };
+    return this.seen && { kind: "activated", provider, seen: [...this.seen] };
+  }
+
+  /**
+   * Takes up a state kept from before (see `state()`), so that the next poll compares with it and is not a first
+   * poll. A state of another kind or cloud, or not shaped as `state()` makes it, is ignored: returns false.
+   */
+  restore(state: unknown): boolean {
+    if (!state || typeof state !== "object") return false;
+    const s = state as Partial<WatchState>;
+    if (s.kind !== this.kind || s.provider !== this.client.provider) return false;
+    if (this.kind === "status") {
+      const known = s.known && typeof s.known === "object" && !Array.isArray(s.known) ? Object.entries(s.known) : undefined;
+      if (!known || !known.every(([, online]) => typeof online === "boolean")) return false;
+      this.known = new Map(known);
+      return true;
+    }
+    if (!Array.isArray(s.seen) || !s.seen.every((id) => typeof id === "string")) return false;
+    this.seen = new Set(s.seen);
+    return true;
   }
 
   /**

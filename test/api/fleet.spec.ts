@@ -428,6 +428,40 @@ describe("fleet administration: clients against the simulator", function () {
       assert.throws(() => new Watcher(flat as never, "activated"), (e: Error & { code?: string }) => e.code === "UNSUPPORTED");
     });
 
+    it("gives its state as plain JSON, and a new watcher restored from it goes on with changes only", async () => {
+      const [a, b] = mainDevices().slice(0, 2);
+      const w = new Watcher(blynk as never, "status");
+      assert.equal(w.state(), undefined, "no state before the first poll");
+      await w.poll({}, [a.id, b.id]);
+      const kept = JSON.parse(JSON.stringify(w.state()));
+      assert.deepEqual(kept, { kind: "status", provider: "blynk", known: { [a.id]: a.connected, [b.id]: b.connected } });
+      const was = a.connected;
+      a.connected = !was;
+      try {
+        const again = new Watcher(blynk as never, "status");
+        assert.equal(again.restore(kept), true);
+        const r = await again.poll({}, [a.id, b.id]);
+        assert.equal(r.first, false);
+        assert.deepEqual(r.events.map((e) => [e.deviceId, e.event]), [[a.id, was ? "offline" : "online"]]);
+      } finally {
+        a.connected = was;
+      }
+      // A state of another kind or cloud, or of another shape, is not taken up: the next poll is a first poll.
+      for (const other of [{ ...kept, kind: "activated" }, { ...kept, provider: "flatpeak" }, { ...kept, known: { [a.id]: "yes" } }, { ...kept, known: [] }, "x", null]) {
+        const fresh = new Watcher(blynk as never, "status");
+        assert.equal(fresh.restore(other), false, JSON.stringify(other));
+        assert.equal((await fresh.poll({}, [a.id])).first, true);
+      }
+      const act = new Watcher(blynk as never, "activated", { minutes: 2 });
+      await act.poll();
+      const seen = act.state()!;
+      assert.ok(Array.isArray(seen.seen) && seen.seen.every((id) => typeof id === "string"));
+      const actAgain = new Watcher(blynk as never, "activated", { minutes: 2 });
+      assert.equal(actAgain.restore(JSON.parse(JSON.stringify(seen))), true);
+      const none = await actAgain.poll();
+      assert.deepEqual([none.first, none.events.length], [false, 0], "the activations seen before are not sent again");
+    });
+
     it("computes the interval that keeps a watch within its share of the rate limit", () => {
       // 2,401 requests per poll, 20 % of 10,000 per minute: one poll every 72.03 s at the most.
       assert.ok(Math.abs(minimumInterval(2401, ASSUMED_LIMIT.blynk, 60_000) - 72.03) < 1e-9);

@@ -304,6 +304,43 @@ async function main() {
       return `${down.json.message} | ${wrong.json.message}`;
     });
 
+    await test("the device list and Test connection stop their cloud request when the browser goes away", async () => {
+      // The cloud hangs on /devices; the browser leaves once the route's request is there. Every wait is bounded:
+      // the request reaches the cloud within 10 s and is closed within 5 s (the account's timeout is 10 s, the
+      // test's deadline 30 s, so only the route's abort closes it in time); nothing is sent in the second after.
+      const atDevices = () => Object.entries(sim.stats().byRoute).some(([k, n]) => k.endsWith(" /devices") && n > 0);
+      const notes = [];
+      for (const [method, route, body] of [routes[1], routes[0]]) {
+        sim.resetStats();
+        const fault = sim.addFault({ path: "/devices", hang: true });
+        const payload = body && JSON.stringify(body);
+        const req = http.request(`${nr.base}${route}`, {
+          method,
+          headers: { ...as(adminToken), ...(payload ? { "Content-Type": "application/json" } : {}) },
+        });
+        const answered = [];
+        req.on("response", (res) => answered.push(res.statusCode));
+        req.on("error", () => undefined); // the socket this test destroys
+        req.end(payload);
+        try {
+          assert.ok(await h.waitFor(() => atDevices() && sim.stats().inFlight === 1, 10000), `${method} ${route}: no request reached the cloud`);
+          const sent = sim.stats().requests;
+          const left = Date.now();
+          req.destroy();
+          assert.ok(await h.waitFor(() => sim.stats().inFlight === 0, 5000), `${method} ${route}: the cloud request was still open 5 s after the browser went away`);
+          notes.push(`${method} ${route.split("/").pop()} closed in ${Date.now() - left} ms`);
+          await h.sleep(1000);
+          assert.equal(sim.stats().inFlight, 0, `${method} ${route}: nothing opened again`);
+          assert.equal(sim.stats().requests, sent, `${method} ${route}: nothing was sent after the browser went away`);
+          assert.deepEqual(answered, [], `${method} ${route}: the browser was gone before any answer`);
+        } finally {
+          req.destroy();
+          sim.removeFault(fault);
+        }
+      }
+      return notes.join("; ");
+    });
+
     await test("the stored secret goes only to the deployed account's own server", async () => {
       const base = routes[0][2];
       const cases = [

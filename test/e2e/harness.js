@@ -69,6 +69,16 @@ function ms(t0) {
 }
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
+/** Polls `check` every 20 ms; resolves true once it holds, false when `ms` have passed first. */
+async function waitFor(check, ms) {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The package
 
@@ -250,6 +260,7 @@ module.exports = {
   createRunner,
   out,
   sleep,
+  waitFor,
   run,
   buildPackage,
   pack,

@@ -3,6 +3,8 @@
  * list output that does not copy the incoming payload for every item (a payload of about 1 MB as JSON).
  */
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Simulator } from "../../src/simulator";
 import { SECRETS, findSecret, sleep, withSimulator } from "../support/sim";
 import { account, freshRuntimeEach, helper, loadFlow, nextMessages } from "../support/nodes";
@@ -121,6 +123,58 @@ describe("bounds at the nodes", function () {
       assert.ok(took >= 29_000 && took < 40_000, `answered after ${took} ms`);
       assert.equal(findSecret(res.body, [SECRETS.flatpeak.clientSecret]), undefined);
       assert.ok(await waitUntil(() => sim.stats().inFlight === 0, 2000), "the hanging request was given up");
+    });
+
+    /**
+     * Asks a route over a raw socket while the cloud hangs on /devices, and goes away once that request is at the
+     * cloud. Every wait is bounded: the request must reach the cloud within 10 s, be closed within 5 s of the
+     * browser leaving (the account's timeout is 600 s, so only the route's abort can close it), and no request
+     * may follow in the next second.
+     */
+    async function leaveWhileCloudHangs(method: "GET" | "POST", route: string, body?: unknown): Promise<string> {
+      sim.addFault({ path: "/devices", hang: true });
+      const atDevices = () => Object.entries(sim.stats().byRoute).some(([k, n]) => k.endsWith(" /devices") && n > 0);
+      // The helper's admin app (what helper.request() asks) on a loopback port of this test's own, for a raw socket.
+      const admin = http.createServer((helper as any)._httpAdmin);
+      await new Promise<void>((r) => admin.listen(0, "127.0.0.1", () => r()));
+      const answered: string[] = [];
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const url = `http://127.0.0.1:${(admin.address() as AddressInfo).port}${route}`;
+      const req = http.request(url, { method, headers: payload ? { "Content-Type": "application/json" } : {} });
+      req.on("response", (res) => answered.push(String(res.statusCode)));
+      req.on("error", () => undefined); // the socket this test destroys
+      req.end(payload);
+      try {
+        assert.ok(await waitUntil(() => atDevices() && sim.stats().inFlight === 1, 10_000), `the request did not reach the cloud: ${JSON.stringify(sim.stats().byRoute)}`);
+        const sent = sim.stats().requests;
+        const left = Date.now();
+        req.destroy();
+        assert.ok(await waitUntil(() => sim.stats().inFlight === 0, 5_000), "the cloud request was still open 5 s after the browser went away");
+        const closedAfter = Date.now() - left;
+        await sleep(1_000);
+        assert.equal(sim.stats().inFlight, 0, "nothing opened again");
+        assert.equal(sim.stats().requests, sent, "nothing was sent after the browser went away");
+        assert.deepEqual(answered, [], "the browser was gone before any answer");
+        return `closed ${closedAfter} ms after the browser went away`;
+      } finally {
+        req.destroy();
+        sim.clearFaults();
+        admin.closeAllConnections();
+        await new Promise<void>((r) => admin.close(() => r()));
+      }
+    }
+
+    it("the device list stops its cloud request when the browser goes away", async () => {
+      const a = account(sim, "flatpeak", "acc", { timeout: 600 });
+      await loadFlow([a.node], a.creds);
+      const took = await leaveWhileCloudHangs("GET", "/devicecloud/accounts/acc/devices");
+      console.log(`      [abort] device list: ${took}`);
+    });
+
+    it("Test connection stops its cloud requests when the browser goes away", async () => {
+      await loadFlow([]);
+      const took = await leaveWhileCloudHangs("POST", "/devicecloud/test", testBody({ timeout: 600 }));
+      console.log(`      [abort] Test connection: ${took}`);
     });
   });
 });

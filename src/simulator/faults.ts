@@ -77,7 +77,8 @@ export function checkFault(f: FaultSpec): FaultSpec {
 export function rewriteRequest(query: URLSearchParams, hits: readonly FaultSpec[]): void {
   if (hits.some((f) => f.repeatCursor)) query.delete("starting_after");
   const pageLimit = hits.find((f) => f.pageLimit !== undefined)?.pageLimit;
-  if (pageLimit !== undefined && !(Number(query.get("size")) <= pageLimit)) query.set("size", String(pageLimit));
+  const size = query.get("size");
+  if (pageLimit !== undefined && (!size || !(Number(size) <= pageLimit))) query.set("size", String(pageLimit));
 }
 
 export class FaultTable {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import path from "node:path";
+import zlib from "node:zlib";
 import { spawn } from "node:child_process";
 import { startSimulator, type Simulator } from "../../src/simulator";
 import { parseArgs } from "../../src/simulator/cli";
@@ -218,12 +219,82 @@ describe("simulator: server", function () {
       assert.deepEqual(await replay(), await replay());
     });
 
+    /** A raw GET (fetch would unpack gzip): status, headers, the bytes as they came, and when the headers came. */
+    function rawGet(path: string, token: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; headersMs: number; ms: number }> {
+      const t0 = Date.now();
+      return new Promise((resolve, reject) => {
+        http
+          .get(sim.url + path, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+            const headersMs = Date.now() - t0;
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), headersMs, ms: Date.now() - t0 }));
+            res.on("error", reject);
+          })
+          .on("error", reject);
+      });
+    }
+
+    it("hugeBytes answers 200 with valid JSON of exactly that many bytes, its length announced", async () => {
+      sim.addFault({ path: "/devices", hugeBytes: 100_000, times: 1 });
+      const a = await rawGet("/devices", fp);
+      assert.equal(a.status, 200);
+      assert.equal(a.headers["content-length"], "100000");
+      assert.equal(a.body.length, 100_000);
+      assert.equal(typeof JSON.parse(a.body.toString()).padding, "string");
+    });
+
+    it("gzipBombBytes answers 200 gzip that unpacks to that many bytes, a small part of it on the wire", async () => {
+      sim.addFault({ path: "/devices", gzipBombBytes: 4 * 1024 * 1024, times: 1 });
+      const a = await rawGet("/devices", fp);
+      assert.equal(a.status, 200);
+      assert.equal(a.headers["content-encoding"], "gzip");
+      assert.equal(a.headers["content-length"], undefined);
+      assert.ok(a.body.length < 64 * 1024, `${a.body.length} bytes on the wire`);
+      assert.equal(zlib.gunzipSync(a.body).length, 4 * 1024 * 1024);
+    });
+
+    it("trickleMs sends the real answer's headers at once, then its body one byte at a time", async () => {
+      const plain = await rawGet("/devices/dev_nope", fp);
+      sim.addFault({ path: "/devices/", trickleMs: 5, times: 1 });
+      const a = await rawGet("/devices/dev_nope", fp);
+      assert.equal(a.status, plain.status);
+      assert.deepEqual(a.body, plain.body, "the same answer");
+      assert.equal(a.headers["content-length"], undefined);
+      assert.ok(a.headersMs < 500, `headers after ${a.headersMs} ms`);
+      assert.ok(a.ms >= a.body.length * 5 * 0.8, `${a.body.length} bytes in ${a.ms} ms`);
+    });
+
+    it("repeatCursor makes every Flatpeak page the first one again", async () => {
+      const first = await call(sim, "GET", "/devices?limit=5", { token: fp });
+      const last = first.json.data[4].id;
+      assert.notDeepEqual((await call(sim, "GET", `/devices?limit=5&starting_after=${last}`, { token: fp })).json.data, first.json.data);
+      sim.addFault({ path: "/devices", repeatCursor: true, times: 1 });
+      const again = await call(sim, "GET", `/devices?limit=5&starting_after=${last}`, { token: fp });
+      assert.deepEqual(again.json.data, first.json.data);
+      assert.equal(again.json.has_more, true);
+    });
+
+    it("pageLimit cuts Blynk pages to that many items, whatever size asks for or with none; totalElements stays true", async () => {
+      const total = (await call(sim, "GET", `${ORG}/devices`, { token: bl })).json.totalElements;
+      assert.ok(total > 3);
+      sim.addFault({ path: `${ORG}/devices`, pageLimit: 3, times: 3 });
+      for (const query of ["?size=10", "?size=2", ""]) {
+        const a = await call(sim, "GET", `${ORG}/devices${query}`, { token: bl });
+        assert.equal(a.json.content.length, query === "?size=2" ? 2 : 3, query);
+        assert.equal(a.json.totalElements, total, query);
+      }
+    });
+
     it("rejects malformed fault specs", () => {
       assert.throws(() => sim.addFault({ status: 42 }));
       assert.throws(() => sim.addFault({ probability: 2 }));
       assert.throws(() => sim.addFault({ times: 0 }));
       assert.throws(() => sim.addFault({ path: "devices" }));
       assert.throws(() => sim.addFault({ provider: "aws" as never }));
+      assert.throws(() => sim.addFault({ hugeBytes: 0 }));
+      assert.throws(() => sim.addFault({ trickleMs: 1.5 }));
+      assert.throws(() => sim.addFault({ repeatCursor: "yes" as never }));
     });
   });
 

@@ -13,7 +13,7 @@
  *     validators.typed / typedLiteral / oneOf / pattern / number / count   validators of node properties
  *     validateAccount(node, value, operation)  the validator of the `account` property
  *     watchProvider(node, operation, tipKey)   a warning row while the account's cloud lacks the operation
- *     offersOf(provider)                       { operations, manageActions } of a cloud, from the runtime
+ *     offersOf(provider)                       { operations, manageActions } of a cloud, from the runtime, or null
  *     providerOf(accountId), selectedAccount() "flatpeak" | "blynk" | null; the account chosen in the dialog
  *     typedField(name, defaultType, types)     #node-input-<name> as a TypedInput typed by #node-input-<name>Type
  *     idField(node, "deviceId" | "locationId") an id TypedInput with the account's devices or locations picker
@@ -35,19 +35,6 @@
     var STYLE_ID = "devicecloud-editor-style";
 
     var SHARED_CATALOGUE = "@devicecloud/node-red-devicecloud/" + ACCOUNT_TYPE;
-    // TEMPORARY: the offers as the clients declare them today, until the account node exports them
-    var UNTIL_THE_RUNTIME_EXPORTS_OFFERS = {
-        flatpeak: {
-            operations: ["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watchDevices",
-                "prices", "priceSlots"],
-            manageActions: ["create", "update", "delete"]
-        },
-        blynk: {
-            operations: ["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield", "manageDevice",
-                "deviceHistory", "watchDevices", "datastream"],
-            manageActions: ["create", "rename", "transferToUser", "transferToOrg", "removeOwner", "clearData", "delete"]
-        }
-    };
 
     function tr(node, key, params) {
         if (key.indexOf("devicecloud.") === 0) {
@@ -77,12 +64,13 @@
     }
 
     /**
-     * Which cloud offers what, as the runtime declares it: the account node exports the setting
-     * devicecloudAccountOffers, { <provider>: { operations: [...], manageActions: [...] } }.
+     * Which cloud offers what, as the clients declare it: the account node exports the setting
+     * devicecloudAccountOffers, { <provider>: { operations: [...], manageActions: [...] } }. null while the
+     * editor does not know (no such setting or provider): then nothing is refused.
      */
     function offersOf(provider) {
-        var all = RED.settings.devicecloudAccountOffers || UNTIL_THE_RUNTIME_EXPORTS_OFFERS;
-        return (all && all[provider]) || { operations: [], manageActions: [] };
+        var all = RED.settings.devicecloudAccountOffers;
+        return (all && all[provider]) || null;
     }
 
     function operationOf(node, operation) {
@@ -95,14 +83,14 @@
      * properties), a sentence (key devicecloud.errors.unsupportedWarning) for the warning row of the dialog.
      */
     function unsupportedMessage(node, accountId, operation, sentence) {
-        var provider = providerOf(accountId);
-        if (!operation || !provider || offersOf(provider).operations.indexOf(operation) !== -1) {
+        var offers = offersOf(providerOf(accountId));
+        if (!operation || !offers || offers.operations.indexOf(operation) !== -1) {
             return "";
         }
         var type = node && (node.type || (node._def && node._def.type));
         return tr(node, sentence ? "devicecloud.errors.unsupportedWarning" : "devicecloud.errors.unsupported", {
             operation: tr(node, type + ".paletteLabel"),
-            provider: PROVIDER_NAMES[provider] || provider
+            provider: PROVIDER_NAMES[providerOf(accountId)]
         });
     }
 

@@ -45,6 +45,24 @@ async function test(name, fn) {
 
 /** Every flow node of the package (package.json). */
 const { FLOW_TYPES: TYPES } = require("../../scripts/node-types");
+/** The account the ${ENV_VAR} check reaches: its id and key exist only in Node-RED's environment. */
+const ENV_ACCOUNT = { id: "acc_e2e0env00000000000000001", key: `sk_test_ENV${require("crypto").randomBytes(12).toString("hex")}` };
+
+/** The operation each flow node needs of its account's cloud, as its editor file names it. */
+const OPERATION = {
+  "devicecloud-list-devices": "listDevices",
+  "devicecloud-get-device": "getDevice",
+  "devicecloud-device-status": "deviceStatus",
+  "devicecloud-trigger-event": "triggerEvent",
+  "devicecloud-update-metafield": "updateMetafield",
+  "devicecloud-list-sites": "listSites",
+  "devicecloud-manage-device": "manageDevice",
+  "devicecloud-device-history": "deviceHistory",
+  "devicecloud-watch": "watch",
+  "devicecloud-prices": "prices",
+  "devicecloud-price-slots": "priceSlots",
+  "devicecloud-datastream": "datastream",
+};
 /** The nodes the bare-flow check imports with nothing but an account: the fleet nodes need an action or a kind. */
 const BARE_TYPES = TYPES.filter((t) => !["devicecloud-manage-device", "devicecloud-device-history", "devicecloud-watch"].includes(t));
 
@@ -319,6 +337,8 @@ async function importFlow(page, nodes, x, y) {
   const text = page.locator("#red-ui-clipboard-dialog-import-text");
   await text.waitFor({ state: "visible" });
   await text.fill(JSON.stringify(nodes));
+  // the dialog checks the text on keyup only (fill types nothing)
+  await text.press("End");
   await page.locator("#red-ui-clipboard-dialog-ok").click();
   await text.waitFor({ state: "hidden" });
   const at = await toPage(page, x, y);
@@ -378,6 +398,7 @@ async function main() {
   fs.mkdirSync(h.OUT, { recursive: true });
   h.out(`editor e2e: work folder ${tmp}`);
   let nr;
+  let sim;
   let browser;
   let page;
   try {
@@ -408,6 +429,18 @@ async function main() {
         for (const lang of ["en-US", "de"]) assert.ok(fs.existsSync(path.join(dir, lang, `${t}.html`)), `${lang}/${t}.html`);
       }
       return `${count} keys`;
+    });
+
+    // A simulator outside Node-RED that only an account reading ${DC_E2E_*} reaches: Node-RED inherits these.
+    const { startSimulator } = require(path.join(pkgDir, "nodes", "simulator"));
+    sim = await startSimulator({ host: "127.0.0.1", port: 0 });
+    sim.addAccount("flatpeak", ENV_ACCOUNT.id, ENV_ACCOUNT.key);
+    Object.assign(process.env, {
+      DC_E2E_SERVER: sim.url,
+      DC_E2E_VERSION: "2026-08-01.busbar",
+      DC_E2E_TIMEOUT: "20",
+      DC_E2E_ID: ENV_ACCOUNT.id,
+      DC_E2E_KEY: ENV_ACCOUNT.key,
     });
 
     const userDir = h.makeUserDir(path.join(tmp, "user"), pkgDir, {
@@ -889,6 +922,95 @@ async function main() {
       return `${states.length} bare nodes valid`;
     });
 
+    await test("${ENV_VAR} in the account's Server, API version and Timeout passes the editor's checks; Test connection resolves them in the runtime", async () => {
+      await openDialog(page, ids.listSites);
+      await page.locator("#node-input-btn-account-add").click();
+      await page.locator("#node-config-dialog-ok").waitFor({ state: "visible" });
+      await page.waitForTimeout(300);
+      await type(page, "#node-config-input-name", "Flatpeak from the environment");
+      await page.locator("#node-config-input-provider").selectOption("flatpeak");
+      const simulate = page.locator("#node-config-input-simulate");
+      if (await simulate.isChecked()) await simulate.uncheck();
+      const fields = { server: "${DC_E2E_SERVER}", apiVersion: "${DC_E2E_VERSION}", timeout: "${DC_E2E_TIMEOUT}" };
+      const marked = async (f) => page.locator(`#node-config-input-${f}`).evaluate((el) => el.classList.contains("input-error"));
+      // the checks can fail: a wrong literal in each field is marked
+      const wrongs = { server: "not a server!", apiVersion: "yesterday", timeout: "0" };
+      for (const [f, v] of Object.entries(wrongs)) {
+        await type(page, `#node-config-input-${f}`, v);
+        assert.equal(await marked(f), true, `${f} "${v}" is marked invalid`);
+      }
+      for (const [f, v] of Object.entries(fields)) {
+        await type(page, `#node-config-input-${f}`, v);
+        assert.equal(await marked(f), false, `${f} ${v} passes the editor's check`);
+      }
+      await type(page, "#node-config-input-clientId", "${DC_E2E_ID}");
+      await type(page, "#node-config-input-clientSecret", "${DC_E2E_KEY}");
+      const loginsBefore = sim.stats().logins.flatpeak;
+      const t = await testConnection(page);
+      assert.ok(t.ok, `Test connection: ${t.text}`);
+      assert.match(t.text, /^Connected: \d+ (or more )?devices?$/);
+      assert.ok(!t.text.includes(ENV_ACCOUNT.key), "no secret in the result");
+      assert.equal(sim.stats().logins.flatpeak, loginsBefore + 1, "the login reached the server named by DC_E2E_SERVER with the id and key of the environment");
+      await page.locator("#node-config-dialog-cancel").click();
+      await page.locator("#node-config-dialog-cancel").waitFor({ state: "detached" });
+      await page.locator("#node-dialog-cancel").click();
+      await page.locator("#node-dialog-cancel").waitFor({ state: "detached" });
+      return `${Object.values(fields).join(", ")}: ${t.text}`;
+    });
+
+    await test("each node's account check follows the runtime's offers (RED.settings.devicecloudAccountOffers)", async () => {
+      const offers = await page.evaluate(() => window.RED.settings.devicecloudAccountOffers);
+      for (const p of ["flatpeak", "blynk"]) {
+        assert.ok(Array.isArray(offers?.[p]?.operations) && offers[p].operations.length > 0, `the setting lists ${p}'s operations`);
+        assert.ok(Array.isArray(offers[p].manageActions) && offers[p].manageActions.length > 0, `the setting lists ${p}'s manage actions`);
+      }
+      assert.deepEqual(TYPES.filter((t) => !OPERATION[t]), [], "every flow node has its operation in this test");
+      const flow = [];
+      TYPES.forEach((t, i) => {
+        for (const [j, provider] of ["flatpeak", "blynk"].entries()) {
+          flow.push({ id: `e2e0offer${i}0${j}`, type: t, account: accounts[provider], x: 150 + 170 * (i % 4), y: 40 + 60 * (2 * Math.floor(i / 4) + j), wires: [[]] });
+        }
+      });
+      await importFlow(page, flow, X_INJECT + 20, ROWS[ROWS.length - 1].y + ROW_DY * 3);
+      const states = await page.evaluate((list) => list.map((n) => {
+        const x = window.RED.nodes.node(n.id);
+        return { type: n.type, account: n.account, valid: x.valid, errors: x.validationErrors || [] };
+      }), flow);
+      await page.keyboard.press("Delete");
+      const wrong = [];
+      for (const st of states) {
+        const provider = st.account === accounts.flatpeak ? "flatpeak" : "blynk";
+        const offered = offers[provider].operations.includes(OPERATION[st.type]);
+        if (st.valid !== offered) wrong.push(`${st.type} on ${provider}: valid ${st.valid}, offered ${offered}`);
+        if (!offered && !st.errors.some((e) => /is not offered by/.test(e))) wrong.push(`${st.type} on ${provider}: ${st.errors.join("; ")}`);
+      }
+      assert.deepEqual(wrong, [], "a node is valid exactly on the clouds that offer its operation");
+      const refused = states.filter((st) => !st.valid).map((st) => `${st.type.replace("devicecloud-", "")}/${st.account === accounts.flatpeak ? "F" : "B"}`);
+      assert.ok(refused.includes("prices/B") && refused.includes("datastream/F"), `a Flatpeak-only node refuses Blynk and the reverse: ${refused.join(", ")}`);
+      return `refused: ${refused.join(", ")}`;
+    });
+
+    await test("manage device offers the actions the runtime's setting gives the account's cloud", async () => {
+      const offers = await page.evaluate(() => window.RED.settings.devicecloudAccountOffers);
+      const id = "e2e0manage0offers";
+      await importFlow(page, [{ id, type: "devicecloud-manage-device", account: accounts.flatpeak, action: "create", x: 150, y: 40, wires: [[]] }], X_INJECT + 20, ROWS[ROWS.length - 1].y + ROW_DY * 3);
+      await page.keyboard.press("Escape");
+      await openDialog(page, id);
+      const shownActions = () => page.locator("#node-input-action option").evaluateAll((os) => os.filter((o) => !o.hidden).map((o) => o.value).sort());
+      const seen = {};
+      for (const provider of ["flatpeak", "blynk"]) {
+        await page.locator("#node-input-account").selectOption(accounts[provider]);
+        seen[provider] = await shownActions();
+        assert.deepEqual(seen[provider], [...offers[provider].manageActions].sort(), `${provider}: the actions of the setting`);
+      }
+      await page.locator("#node-dialog-cancel").click();
+      await page.locator("#node-dialog-cancel").waitFor({ state: "detached" });
+      await page.locator(`${nodeSel(id)} rect.red-ui-flow-node`).click();
+      await page.keyboard.press("Delete");
+      assert.equal(await page.evaluate((nid) => !!window.RED.nodes.node(nid), id), false, "the manage node is removed again");
+      return `flatpeak: ${seen.flatpeak.join(", ")} | blynk: ${seen.blynk.join(", ")}`;
+    });
+
     await test("screenshot of the palette with the seven nodes and the flow", async () => {
       await page.locator("#red-ui-tab-info-link-button").click().catch(() => undefined);
       await page.mouse.move(5, 5);
@@ -908,6 +1030,7 @@ async function main() {
       h.out(`  (page at the failure: ${path.relative(ROOT, path.join(h.OUT, "editor-failure.png"))})`);
     }
     if (browser) await browser.close().catch(() => undefined);
+    if (sim) await sim.close().catch(() => undefined);
     if (nr) {
       await test("Node-RED stops; its log has no [error]", async () => {
         const r = await nr.stop();

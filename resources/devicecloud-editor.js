@@ -9,7 +9,8 @@
  * node may use DeviceCloudEditor when it registers; the file defines itself only the first time.
  *
  * window.DeviceCloudEditor = {
- *     registerNode(type, def)                  registers a flow node with what they all share (account, labels…)
+ *     registerNode(type, def)                  registers a flow node with what they all share (account, labels…),
+ *                                              and its dialog from def.form, a list of form.* entries
  *     validators.typed / typedLiteral / oneOf / pattern / number / count   validators of node properties
  *     validateAccount(node, value, operation)  the validator of the `account` property
  *     watchProvider(node, operation, tipKey)   a warning row while the account's cloud lacks the operation
@@ -206,12 +207,126 @@
         }
     };
 
+    var SHARED_KEY = SHARED_CATALOGUE + ":devicecloud.";
+    var WARNING_ICON = {
+        warning: '<i class="fa fa-exclamation-triangle" style="color: var(--red-ui-text-color-warning, #CAB200);"></i>',
+        error: '<i class="fa fa-exclamation-triangle" style="color: var(--red-ui-text-color-error, #AD1625);"></i>'
+    };
+
+    function attr(name, value) {
+        return value ? " " + name + '="' + value + '"' : "";
+    }
+    function div(classes, inner, more) {
+        return "<div" + attr("class", classes) + (more || "") + ">" + (inner || "") + "</div>";
+    }
+
+    /** The control of one property: a select, a checkbox, or a text input (typed: with its hidden type field). */
+    function control(type, f) {
+        var id = "node-input-" + f.name;
+        if (f.kind === "select") {
+            return "<select" + attr("id", id) + attr("style", "width: " + (f.width || "70%") + ";") + ">" +
+                f.options.map(function (o) {
+                    var value = Array.isArray(o) ? o[0] : o;
+                    return '<option value="' + value + '"' + attr("data-i18n", type + "." + f.name + "." + (Array.isArray(o) ? o[1] : o)) + "></option>";
+                }).join("") + "</select>";
+        }
+        if (f.kind === "check") {
+            return '<label>&nbsp;</label> <input type="checkbox"' + attr("id", id) +
+                ' style="display: inline-block; width: auto; vertical-align: top;"> ' +
+                '<label for="' + id + '" style="width: auto;"' + attr("data-i18n", type + ".label." + f.name) + "></label>";
+        }
+        var width = f.width || (f.kind === "number" ? "80px" : f.picker ? "calc(70% - 40px)" : "70%");
+        var list = f.list ? type + "-" + f.name + "-values" : "";
+        return '<input type="text"' + attr("id", id) + attr("list", list) + attr("style", "width: " + width + ";") +
+            attr("data-i18n", f.placeholder ? "[placeholder]" + type + ".placeholder." + f.name : "") + ">" +
+            (f.kind === "typed" ? ' <input type="hidden"' + attr("id", id + "Type") + ">" : "") +
+            (list ? " <datalist" + attr("id", list) + ">" + f.list.map(function (v) {
+                return '<option value="' + v + '"></option>';
+            }).join("") + "</datalist>" : "");
+    }
+
+    /**
+     * The rows of one entry of a form: a field (label, control, the unit or a second control after it) and its
+     * tip, or a tip, or a warning alone. Keys come from the node's catalogue: <type>.label.<name>,
+     * <type>.placeholder.<name>, <type>.<name>.<option>, <type>.tip.<tip>.
+     */
+    function formRows(type, f) {
+        var tipKey = f.sharedTip ? SHARED_KEY + "tip." + f.sharedTip : type + ".tip." + f.tip;
+        var tip = f.tip || f.sharedTip ? div("form-row form-tips" + (f.tipRow !== undefined ? f.tipRow ? " " + f.tipRow : "" : f.row ? " " + f.row : ""), "",
+            attr("data-i18n", (f.html ? "[html]" : "") + tipKey)) : "";
+        if (f.kind === "tip") {
+            return tip;
+        }
+        var hidden = f.hidden ? ' style="display: none;"' : "";
+        if (f.kind === "warning") {
+            return div("form-row form-tips " + f.row, WARNING_ICON[f.level || "warning"] + " <span" +
+                attr("data-i18n", f.text ? type + ".tip." + f.text : "") + "></span>", hidden);
+        }
+        var label = f.kind === "check" ? "" : '<label for="node-input-' + f.name + '"><i class="fa ' + f.icon + '"></i> <span' +
+            attr("data-i18n", f.label || type + ".label." + f.name) + "></span></label>";
+        var after = f.unit ? " <span" + (f.unit.charAt(0) === "." ? attr("class", f.unit.slice(1)) : attr("data-i18n", type + ".label." + f.unit)) + "></span>"
+            : f.with ? " " + control(type, f.with) : "";
+        return div("form-row" + (f.row ? " " + f.row : ""), (label ? label + " " : "") + control(type, f) + after, hidden) + tip;
+    }
+
+    /** The account row every dialog starts with, the name row it ends with. */
+    var ACCOUNT_ROW = div("form-row", '<label for="node-input-account"><i class="fa fa-cloud"></i> <span' +
+        attr("data-i18n", SHARED_KEY + "label.account") + '></span></label> <input type="text" id="node-input-account">');
+    var NAME_ROW = div("form-row", '<label for="node-input-name"><i class="fa fa-tag"></i> <span data-i18n="node-red:common.label.name"></span></label> ' +
+        '<input type="text" id="node-input-name" style="width: 70%;" data-i18n="[placeholder]node-red:common.label.name">');
+
+    /**
+     * Field builders for a form: form(type) gives entries whose markup formRows writes. Each takes the
+     * property's name, and options: icon, row (classes of the row, and of its tip unless tipRow), tip (the key
+     * under <type>.tip), html (the tip holds markup), placeholder, picker (room for a picker button), width,
+     * hidden, unit (a key under <type>.label, or ".class" of an empty span), with (a second control in the row).
+     */
+    var form = {
+        text: function (name, icon, o) {
+            return $.extend({ kind: "text", name: name, icon: icon }, o);
+        },
+        typed: function (name, icon, o) {
+            return $.extend({ kind: "typed", name: name, icon: icon }, o);
+        },
+        number: function (name, icon, unit, o) {
+            return $.extend({ kind: "number", name: name, icon: icon, unit: unit }, o);
+        },
+        select: function (name, icon, options, o) {
+            return $.extend({ kind: "select", name: name, icon: icon, options: options }, o);
+        },
+        check: function (name, o) {
+            return $.extend({ kind: "check", name: name }, o);
+        },
+        tip: function (tip, row, o) {
+            return $.extend({ kind: "tip", tip: tip, row: row }, o);
+        },
+        /** a warning row (the triangle and <type>.tip.<text>, or an empty span the dialog fills) */
+        warning: function (row, text, o) {
+            return $.extend({ kind: "warning", row: row, text: text }, o);
+        },
+        /** the device of the account: a TypedInput with the picker, and the shared tip unless o.tip */
+        deviceId: function (o) {
+            return $.extend({ kind: "typed", name: "deviceId", icon: "fa-microchip", picker: true,
+                label: SHARED_KEY + "label.deviceId", sharedTip: o && o.tip ? "" : "deviceId" }, o);
+        }
+    };
+
+    /** The template of a flow node's dialog (Node-RED reads it when the dialog opens): account, rows, name. */
+    function addTemplate(type, entries) {
+        var html = ACCOUNT_ROW + entries.map(function (f) {
+            return formRows(type, f);
+        }).join("") + NAME_ROW;
+        $('<script type="text/html">').attr("data-template-name", type).text(html).appendTo("body");
+    }
+
     /**
      * Registers a flow node of the package with what they all share: the palette category and colour, one
      * input and one output, the name and the account properties (first, in that order, as saved flows have
      * them), the palette label, the italic label of a named node, and the port labels of its catalogue
      * (inputLabel, outputLabel) unless def brings its own. def.operation: what the account's cloud must offer
-     * (a key of the offers, or a function of the node giving one); none: any account.
+     * (a key of the offers, or a function of the node giving one); none: any account. def.idField ("deviceId"
+     * or "locationId"): the node's first property after the account is that id, with its type, its row first
+     * in the dialog and its picker (see idField). def.form: the dialog's rows between account and name.
      */
     function registerNode(type, def) {
         var operation = def.operation;
@@ -226,6 +341,11 @@
                 }
             }
         };
+        var id = def.idField;
+        if (id) {
+            defaults[id] = { value: id, validate: validators.typed(id + "Type") };
+            defaults[id + "Type"] = { value: "msg" };
+        }
         var full = $.extend({
             category: "device cloud",
             color: "#3FADB5",
@@ -244,7 +364,19 @@
                 return this._(type + ".outputLabel");
             }
         }, def, { defaults: $.extend(defaults, def.defaults) });
+        if (id) {
+            full.oneditprepare = function () {
+                idField(this, id);
+                if (def.oneditprepare) {
+                    def.oneditprepare.call(this);
+                }
+            };
+        }
         delete full.operation;
+        delete full.idField;
+        delete full.form;
+        addTemplate(type, (id ? [id === "deviceId" ? form.deviceId() : form.typed(id, "fa-map-marker", { picker: true, tip: id })] : [])
+            .concat(def.form || []));
         RED.nodes.registerType(type, full);
     }
 
@@ -663,6 +795,7 @@
 
     window.DeviceCloudEditor = {
         registerNode: registerNode,
+        form: form,
         validators: validators,
         validateAccount: validateAccount,
         watchProvider: watchProvider,

@@ -6,7 +6,7 @@ import type { Node, NodeAPI } from "node-red";
 import type { BlynkClient } from "./api/blynk";
 import { parseDatastream, type DatastreamRef } from "./api/blynk-datastreams";
 import { invalidInput } from "./api/errors";
-import { describe } from "./api/flatpeak";
+import { describe } from "./api";
 import { isBlank, setupFlowNode, type InputContext } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 

@@ -6,7 +6,7 @@
 import type { Node, NodeAPI } from "node-red";
 import { invalidInput } from "./api/errors";
 import * as fleet from "./api/fleet";
-import { describe } from "./api/flatpeak";
+import { describe } from "./api";
 import type { ApiObject, Page } from "./api/types";
 import { sendListing, type OutputMode } from "./runtime/list-output";
 import { isBlank, setupFlowNode } from "./runtime/pipeline";

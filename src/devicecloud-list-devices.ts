@@ -7,7 +7,7 @@
 import type { Node, NodeAPI } from "node-red";
 import { invalidInput } from "./api/errors";
 import * as fleet from "./api/fleet";
-import { describe } from "./api/flatpeak";
+import { describe } from "./api";
 import { listSettings, sendListing } from "./runtime/list-output";
 import { isBlank, setupFlowNode, type InputContext } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";

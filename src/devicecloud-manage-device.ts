@@ -4,10 +4,9 @@
  * only when the node allows destructive actions; otherwise nothing is sent.
  */
 import type { Node, NodeAPI } from "node-red";
-import { MANAGE_ACTION_NAMES, offersManageAction, type ManageAction as Action } from "./api";
+import { describe, MANAGE_ACTION_NAMES, offersManageAction, type ManageAction as Action } from "./api";
 import { invalidInput } from "./api/errors";
 import * as fleet from "./api/fleet";
-import { describe } from "./api/flatpeak";
 import { isBlank, setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 

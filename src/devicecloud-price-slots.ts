@@ -6,7 +6,7 @@
  */
 import type { Node, NodeAPI } from "node-red";
 import { invalidInput } from "./api/errors";
-import { describe } from "./api/flatpeak";
+import { describe } from "./api";
 import type { SlotRequest } from "./api/types";
 import { isBlank, setupFlowNode, type Msg, type StatusState } from "./runtime/pipeline";
 import { flatpeakOf, resolveDirection, resolveLocation, resolvePeriod } from "./runtime/price-input";

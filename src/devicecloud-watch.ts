@@ -7,7 +7,7 @@
 import type { Node, NodeAPI } from "node-red";
 import { DEFAULTS, OPERATION_NAMES, PROVIDER_NAMES } from "./api/base";
 import { DeviceCloudError, invalidInput, isCancelled } from "./api/errors";
-import { describe } from "./api/flatpeak";
+import { describe } from "./api";
 import type { CallOptions } from "./api/types";
 import { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult, type WatchKind } from "./api/watch";
 import { evaluateProperty, isBlank, supportsOp, toDeviceCloudError, type Msg } from "./runtime/pipeline";

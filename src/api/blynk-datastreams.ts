@@ -4,7 +4,7 @@
  * template datastreams that resolves pins to ids.
  */
 import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
-import { describe } from "./flatpeak";
+import { describe, INT32_MAX } from "./checks";
 import type { ApiObject } from "./types";
 
 /** A template datastream as the client uses it (GET /template/datastreams, §8). */
@@ -26,7 +26,6 @@ export type DatastreamRef = { id: number } | { pin: string };
 export type RawValue = string | number | [number, number];
 
 const INT32_MIN = -2_147_483_648;
-const INT32_MAX = 2_147_483_647;
 /** "Max length of the string value: 1024 bytes" (§11). */
 export const MAX_STRING_BYTES = 1024;
 const NUMERIC = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;

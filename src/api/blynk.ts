@@ -16,7 +16,7 @@ import {
   type TemplateDatastream,
 } from "./blynk-datastreams";
 import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
-import { asObject, describe } from "./flatpeak";
+import { asObject, wholeNumber } from "./checks";
 import { numberedPages, type NumberedPage } from "./paging";
 import type { Transport } from "./transport";
 import type { ApiObject, CallOptions, ClientConfig, DeviceCloudClient, DeviceStatus, ListOptions, Offers, Operation, Page } from "./types";
@@ -24,7 +24,6 @@ import type { ApiObject, CallOptions, ClientConfig, DeviceCloudClient, DeviceSta
 export const BLYNK_MAX_PAGE = 1000;
 export const BLYNK_RATE_LIMIT = 10_000;
 const ORG = "/api/v1/organization";
-const INT32_MAX = 2_147_483_647;
 /** What this cloud offers, declared once: the nodes, the editor and the docs learn it from here. */
 export const BLYNK_OFFERS: Offers = {
   operations: ["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield", "manageDevice", "deviceHistory", "watch", "datastream"],
@@ -366,17 +365,6 @@ function historyPage(data: unknown): NumberedPage {
   if (!content.every((p) => p && typeof p.createdAt === "number")) throw new DeviceCloudError("API_ERROR", "A history point had no createdAt time.");
   const total = Number(body.totalElements);
   return { content, totalElements: Number.isFinite(total) ? total : content.length };
-}
-
-/** A Blynk id: a whole number from 1 to 2³¹−1, given as a number or a string of digits. */
-export function wholeNumber(value: unknown, field: string, what: string): number {
-  let n: number | undefined;
-  if (typeof value === "number") n = value;
-  else if (typeof value === "string" && /^\s*\d{1,10}\s*$/.test(value)) n = Number(value.trim());
-  if (n === undefined || !Number.isInteger(n) || n < 1 || n > INT32_MAX) {
-    throw invalidInput(field, `${what} is a whole number (like 42), got ${describe(value)}.`);
-  }
-  return n;
 }
 
 /** The device's auth token is a secret: it leaves the client only when a node asks for it (includeToken). */

@@ -5,6 +5,7 @@
  * the release in force: the account's `apiVersion`, else the one the cloud names in its `flatpeak-version` header.
  */
 import { buildTransport, seconds, unsupported } from "./base";
+import { asObject, describe } from "./checks";
 import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
 import { cursorPages, type CursorPage } from "./paging";
 import { computeSlots, totalMinutes, type ComputedSlot, type PricePoint } from "./slots";
@@ -447,26 +448,4 @@ export function statusFromLastSeen(device: ApiObject, offlineAfter: number, now 
   const lastSeen = Number.isNaN(seenAt) ? null : (raw as string);
   const online = !Number.isNaN(seenAt) && now - seenAt <= offlineAfter * 1000;
   return { deviceId: typeof device.id === "string" ? device.id : String(device.id), online, lastSeen, source: "last_seen" };
-}
-
-export function asObject(data: unknown, what: string): ApiObject {
-  if (!data || typeof data !== "object" || Array.isArray(data)) {
-    throw new DeviceCloudError("API_ERROR", `The cloud's answer was not a ${what} object.`);
-  }
-  return data as ApiObject;
-}
-
-/** A short, safe description of a bad value for an error message. */
-export function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (typeof value === "string") {
-    if (value.trim() === "") return "an empty string";
-    const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
-    return JSON.stringify(shown);
-  }
-  if (typeof value === "number") return String(value);
-  if (typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
 }

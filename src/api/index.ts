@@ -24,6 +24,7 @@ export function offersManageAction(provider: string, action: ManageAction): bool
 export { FlatpeakClient } from "./flatpeak";
 export { BlynkClient } from "./blynk";
 export { DeviceCloudError, ERROR_CODES, isCancelled } from "./errors";
+export { describe, wholeNumber } from "./checks";
 export type { ErrorCode } from "./errors";
 export { OPERATION_NAMES, MANAGE_ACTION_NAMES, PROVIDER_NAMES, unsupported } from "./base";
 export { resolveBaseUrl, DEFAULT_SERVERS, BLYNK_REGIONS } from "./server";

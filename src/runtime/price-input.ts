@@ -4,7 +4,8 @@
  */
 import { unsupported } from "../api/base";
 import { invalidInput } from "../api/errors";
-import { describe, FlatpeakClient, MAX_PRICE_DAYS } from "../api/flatpeak";
+import { describe } from "../api/checks";
+import { FlatpeakClient, MAX_PRICE_DAYS } from "../api/flatpeak";
 import type { Operation, PriceDirection } from "../api/types";
 import { isBlank, type InputContext } from "./pipeline";
 import type { FlowNodeDef } from "./types";

@@ -3,10 +3,7 @@
  * history of one, through the organization's Platform API (no device token).
  */
 import type { Node, NodeAPI } from "node-red";
-import type { BlynkClient } from "./api/blynk";
-import { parseDatastream, type DatastreamRef } from "./api/blynk-datastreams";
-import { invalidInput } from "./api/errors";
-import { describe } from "./api";
+import { clientOf, describe, invalidInput, parseDatastream, type BlynkClient, type DatastreamRef } from "./api";
 import { isBlank, setupFlowNode, type InputContext } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 
@@ -22,7 +19,7 @@ export = function (RED: NodeAPI): void {
       const action = (isBlank(def.action) ? "write" : String(def.action)) as Action;
       if (!ACTIONS.includes(action)) throw invalidInput("action", `must be "write", "read" or "history", got ${describe(def.action)}.`);
       const ref = await datastreamOf(ctx, def);
-      const client = ctx.client as BlynkClient;
+      const client = clientOf(ctx.client, "blynk", "datastream");
       const { msg } = ctx;
       if (action === "write") {
         msg.payload = await write(ctx, client, def, ref);

@@ -4,10 +4,7 @@
  * per entry, with msg.parts.
  */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput } from "./api/errors";
-import * as fleet from "./api/fleet";
-import { describe } from "./api";
-import type { ApiObject, Page } from "./api/types";
+import { checks, clientOf, describe, invalidInput, type ApiObject, type Page } from "./api";
 import { sendListing, type OutputMode } from "./runtime/list-output";
 import { isBlank, setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
@@ -19,7 +16,8 @@ export = function (RED: NodeAPI): void {
   function DeviceHistory(this: Node, def: FlowNodeDef): void {
     RED.nodes.createNode(this, def);
     setupFlowNode(RED, this, def, "deviceHistory", async (ctx) => {
-      const { msg, client } = ctx;
+      const { msg } = ctx;
+      const client = clientOf(ctx.client, "blynk", "deviceHistory");
       const what = (isBlank(def.what) ? "timeline" : String(def.what)) as What;
       if (!WHAT.includes(what)) throw invalidInput("what", `must be one of ${WHAT.join(", ")}, got ${describe(def.what)}.`);
       const output = (isBlank(def.output) ? "array" : String(def.output)) as OutputMode;
@@ -31,19 +29,19 @@ export = function (RED: NodeAPI): void {
       let eventType: string | undefined;
       if (what === "timeline") {
         const raw = isBlank(def.eventType) ? msg.eventType : def.eventType;
-        eventType = fleet.checkEventType(raw);
+        eventType = checks.checkEventType(raw);
       }
       const deviceId = await ctx.deviceId();
       await sendListing(RED, ctx, { output, max, query: undefined }, (opts) => {
         switch (what) {
           case "timeline":
-            return fleet.deviceTimeline(client, deviceId, { ...opts, eventType });
+            return client.deviceTimeline(deviceId, { ...opts, eventType });
           case "logs":
-            return fleet.deviceLogs(client, deviceId, opts);
+            return client.deviceLogs(deviceId, opts);
           case "tags":
-            return onePage(() => fleet.deviceTags(client, deviceId, opts), max);
+            return onePage(() => client.deviceTags(deviceId, opts), max);
           case "metafields":
-            return onePage(() => fleet.deviceMetafields(client, deviceId, opts), max);
+            return onePage(() => client.listMetafields(deviceId, opts), max);
         }
       });
     });

@@ -1,6 +1,6 @@
 /** `devicecloud-device-status`: online or not (Blynk: live connection; Flatpeak: derived from last_seen). */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput } from "./api/errors";
+import { invalidInput } from "./api";
 import { setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 

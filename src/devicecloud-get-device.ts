@@ -1,6 +1,6 @@
 /** `devicecloud-get-device`: one device; Blynk's device token is removed unless includeToken is on. */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput } from "./api/errors";
+import { invalidInput } from "./api";
 import { setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 

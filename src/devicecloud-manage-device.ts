@@ -4,9 +4,7 @@
  * only when the node allows destructive actions; otherwise nothing is sent.
  */
 import type { Node, NodeAPI } from "node-red";
-import { describe, MANAGE_ACTION_NAMES, offersManageAction, type ManageAction as Action } from "./api";
-import { invalidInput } from "./api/errors";
-import * as fleet from "./api/fleet";
+import { checks, clientOf, describe, invalidInput, MANAGE_ACTION_NAMES, notOffered, offersManageAction, type ManageAction as Action } from "./api";
 import { isBlank, setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 
@@ -26,7 +24,7 @@ export = function (RED: NodeAPI): void {
       const { msg, client } = ctx;
       const action = (isBlank(def.action) ? "create" : String(def.action)) as Action;
       if (!ACTIONS.includes(action)) throw invalidInput("action", `must be one of ${ACTIONS.join(", ")}, got ${describe(def.action)}.`);
-      if (!offersManageAction(client.provider, action)) throw fleet.notOffered(client.provider, MANAGE_ACTION_NAMES[action]);
+      if (!offersManageAction(client.provider, action)) throw notOffered(client.provider, MANAGE_ACTION_NAMES[action]);
       if (DESTRUCTIVE.has(action) && !allowDestructive) {
         throw invalidInput(
           "allowDestructive",
@@ -48,12 +46,12 @@ export = function (RED: NodeAPI): void {
           const name = await input("deviceName", "name");
           const ownerId = await input("ownerId", "ownerId", "num");
           const orgId = await input("orgId", "orgId", "num");
-          msg.payload = await fleet.createDevice(client, { templateId, name, ownerId, orgId }, call);
+          msg.payload = await client.createDevice({ templateId, name, ownerId, orgId }, call);
         } else {
           const referenceId = await input("referenceId", "referenceId");
           const deviceType = isBlank(def.deviceType) ? msg.deviceType : def.deviceType;
           const locations = await input("locations", "locations");
-          msg.payload = await fleet.createDevice(client, { referenceId, deviceType, locations, extra: msg.device }, call);
+          msg.payload = await client.createDevice({ referenceId, deviceType, locations, extra: msg.device }, call);
         }
         ctx.send(msg);
         return;
@@ -62,39 +60,41 @@ export = function (RED: NodeAPI): void {
       const deviceId = await ctx.deviceId(
         DESTRUCTIVE.has(action) ? { fromPayload: false, why: `${MANAGE_ACTION_NAMES[action]} cannot be undone, so it acts only on a device named explicitly` } : undefined,
       );
+      // Each action below is offered by one cloud only, or by both (delete), as the check above has made sure.
+      const blynk = () => clientOf(client, "blynk", "manageDevice");
       switch (action) {
         case "rename":
-          msg.payload = await fleet.renameDevice(client, deviceId, await input("deviceName", "name"), call);
+          msg.payload = await blynk().renameDevice(deviceId, await input("deviceName", "name"), call);
           break;
         case "update":
-          msg.payload = await fleet.updateDevice(client, deviceId, { referenceId: await input("referenceId", "referenceId"), extra: msg.device }, call);
+          msg.payload = await clientOf(client, "flatpeak", "manageDevice").updateDevice(deviceId, { referenceId: await input("referenceId", "referenceId"), extra: msg.device }, call);
           break;
         case "transferToUser": {
           const raw = await input("newUserId", "newUserId", "num");
           if (isBlank(raw)) throw invalidInput("newUserId", "no user: set the new owner's user id in the node or in msg.newUserId.");
-          const newUserId = fleet.checkUserId(raw, "newUserId");
-          await fleet.transferDevice(client, deviceId, { userId: newUserId }, ctx.call);
+          const newUserId = checks.checkUserId(raw, "newUserId");
+          await blynk().transferDevice(deviceId, { userId: newUserId }, ctx.call);
           msg.payload = { deviceId, action, newUserId, done: true };
           break;
         }
         case "transferToOrg": {
           const raw = await input("newOrgId", "newOrgId", "num");
           if (isBlank(raw)) throw invalidInput("newOrgId", "no organization: set its id in the node or in msg.newOrgId.");
-          const newOrgId = fleet.checkOrgId(raw, "newOrgId");
-          await fleet.transferDevice(client, deviceId, { orgId: newOrgId }, ctx.call);
+          const newOrgId = checks.checkOrgId(raw, "newOrgId");
+          await blynk().transferDevice(deviceId, { orgId: newOrgId }, ctx.call);
           msg.payload = { deviceId, action, newOrgId, done: true };
           break;
         }
         case "removeOwner":
-          await fleet.removeOwner(client, deviceId, ctx.call);
+          await blynk().removeOwner(deviceId, ctx.call);
           msg.payload = { deviceId, action, done: true };
           break;
         case "clearData":
-          await fleet.clearData(client, deviceId, ctx.call);
+          await blynk().clearData(deviceId, ctx.call);
           msg.payload = { deviceId, action, done: true };
           break;
         case "delete":
-          await fleet.deleteDevice(client, deviceId, ctx.call);
+          await client.deleteDevice(deviceId, ctx.call);
           msg.payload = { deviceId, action, done: true };
           break;
       }

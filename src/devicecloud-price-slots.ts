@@ -5,9 +5,7 @@
  * the next input message builds it again.
  */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput } from "./api/errors";
-import { describe } from "./api";
-import type { SlotRequest } from "./api/types";
+import { describe, invalidInput, type SlotRequest } from "./api";
 import { isBlank, setupFlowNode, type Msg, type StatusState } from "./runtime/pipeline";
 import { flatpeakOf, resolveDirection, resolveLocation, resolvePeriod } from "./runtime/price-input";
 import { clockTime, SlotSwitch } from "./runtime/slot-switch";

@@ -1,7 +1,7 @@
 /** `devicecloud-trigger-event` (Blynk): logs an event of the device's template, with an optional description. */
 import type { Node, NodeAPI } from "node-red";
 import Mustache from "mustache";
-import { invalidInput } from "./api/errors";
+import { invalidInput } from "./api";
 import { isBlank, setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 

@@ -1,7 +1,6 @@
 /** `devicecloud-update-metafield` (Blynk): sets one metafield of a device. */
 import type { Node, NodeAPI } from "node-red";
-import { wholeNumber } from "./api";
-import { invalidInput } from "./api/errors";
+import { invalidInput, wholeNumber } from "./api";
 import { isBlank, setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 

@@ -5,11 +5,24 @@
  * rate limit allows (src/api/watch.ts). Errors go to node.error(err, msg), so a Catch node receives them.
  */
 import type { Node, NodeAPI } from "node-red";
-import { DEFAULTS, OPERATION_NAMES, PROVIDER_NAMES } from "./api/base";
-import { DeviceCloudError, invalidInput, isCancelled } from "./api/errors";
-import { describe } from "./api";
-import type { CallOptions } from "./api/types";
-import { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult, type WatchKind } from "./api/watch";
+import {
+  ASSUMED_LIMIT,
+  DEFAULTS,
+  DeviceCloudError,
+  describe,
+  invalidInput,
+  isCancelled,
+  minimumInterval,
+  notOffered,
+  OPERATION_NAMES,
+  parseDeviceList,
+  PROVIDER_NAMES,
+  WATCH_SHARE,
+  Watcher,
+  type CallOptions,
+  type PollResult,
+  type WatchKind,
+} from "./api";
 import { evaluateProperty, isBlank, supportsOp, toDeviceCloudError, type Msg } from "./runtime/pipeline";
 import { errorStatus, stamped, statusBoard, type Status } from "./runtime/status";
 import { shared, type AccountNode, type FlowNodeDef } from "./runtime/types";
@@ -52,8 +65,7 @@ export = function (RED: NodeAPI): void {
         throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
       }
       if (!supportsOp(account.provider, "watch") || (config.kind === "activated" && account.provider !== "blynk")) {
-        const what = config.kind === "activated" ? "watching for activated devices" : OPERATION_NAMES.watch;
-        throw new DeviceCloudError("UNSUPPORTED", `${what} is not offered by ${PROVIDER_NAMES[account.provider]}: choose an account of the other cloud.`);
+        throw notOffered(account.provider, config.kind === "activated" ? "watching for activated devices" : OPERATION_NAMES.watch);
       }
     } catch (err) {
       configError = toDeviceCloudError(err);

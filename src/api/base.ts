@@ -63,10 +63,12 @@ export interface Offers {
 }
 
 export function unsupported(provider: Provider, op: Operation): DeviceCloudError {
-  return new DeviceCloudError(
-    "UNSUPPORTED",
-    `${OPERATION_NAMES[op]} is not offered by ${PROVIDER_NAMES[provider]}: choose an account of the other cloud.`,
-  );
+  return notOffered(provider, OPERATION_NAMES[op]);
+}
+
+/** UNSUPPORTED for `what` (an operation, an action, a kind of listing) that the account's cloud does not offer. */
+export function notOffered(provider: Provider, what: string): DeviceCloudError {
+  return new DeviceCloudError("UNSUPPORTED", `${what} is not offered by ${PROVIDER_NAMES[provider]}: choose an account of the other cloud.`);
 }
 
 export function buildTransport(

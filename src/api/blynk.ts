@@ -16,13 +16,43 @@ import {
   type TemplateDatastream,
 } from "./blynk-datastreams";
 import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
-import { asObject, wholeNumber } from "./checks";
+import {
+  asObject,
+  checkDeviceName,
+  checkEmail,
+  checkEventType,
+  checkListBy,
+  checkMinutes,
+  checkOrgId,
+  checkSortBy,
+  checkSortOrder,
+  checkTemplateId,
+  checkUserId,
+  isBlank,
+  wholeNumber,
+} from "./checks";
 import { numberedPages, type NumberedPage } from "./paging";
-import type { Transport } from "./transport";
-import type { ApiObject, CallOptions, ClientConfig, DeviceCloudClient, DeviceStatus, ListOptions, Offers, Operation, Page } from "./types";
+import type { Query, Transport } from "./transport";
+import type {
+  ApiObject,
+  CallOptions,
+  ClientConfig,
+  CreateInput,
+  DeviceCloudClient,
+  DeviceListOptions,
+  DeviceStatus,
+  ListOptions,
+  Offers,
+  Operation,
+  Page,
+  TokenOption,
+  TransferTarget,
+} from "./types";
 
 export const BLYNK_MAX_PAGE = 1000;
 export const BLYNK_RATE_LIMIT = 10_000;
+/** Pages of a fleet listing requested ahead of the consumer (the account's gate bounds what is really in flight). */
+const FLEET_PARALLEL = 8;
 const ORG = "/api/v1/organization";
 /** What this cloud offers, declared once: the nodes, the editor and the docs learn it from here. */
 export const BLYNK_OFFERS: Offers = {
@@ -78,19 +108,63 @@ export class BlynkClient implements DeviceCloudClient {
     return wholeNumber(value, field, "a Blynk device id");
   }
 
-  async *listDevices(opts: ListOptions = {}): AsyncGenerator<Page> {
-    const size = Math.max(1, Math.min(BLYNK_MAX_PAGE, opts.pageSize ?? BLYNK_MAX_PAGE));
-    const query = typeof opts.query === "string" && opts.query.trim() !== "" ? opts.query.trim() : undefined;
+  /**
+   * Devices in pages: every device of the organization (or a search, sorted on request; sub-organizations included
+   * on request; a (sub-)organization chosen), those of an owner or of a user's organization (by email), or those
+   * activated in the last minutes. Without options: `GET /devices`, every page.
+   */
+  async *listDevices(opts: DeviceListOptions = {}): AsyncGenerator<Page> {
+    const by = checkListBy(opts.by);
+    const sortBy = checkSortBy(opts.sortBy);
+    const sortOrder = checkSortOrder(opts.sortOrder);
+    const orgId = opts.orgId === undefined ? undefined : checkOrgId(opts.orgId, "orgId");
+    // Blynk takes an organization on these three listings only (seed 004): the others would drop it unsaid.
+    if (orgId !== undefined && (by === "userOrg" || (by === "all" && trimmed(opts.query) !== undefined))) {
+      throw invalidInput("orgId", `Blynk takes an organization on the list of all devices (without a search text), by owner and recently activated, not on ${by === "userOrg" ? "the devices of a user's organization" : "a search"}.`);
+    }
+    const inOrg: Query = orgId === undefined ? {} : { orgId };
+    switch (by) {
+      case "all":
+        yield* this.allDevices(opts, inOrg, sortBy, sortOrder);
+        return;
+      case "owner":
+        yield* this.paged(`${ORG}/device/by-owner`, { ownerEmail: checkEmail(opts.email), ...inOrg }, opts);
+        return;
+      case "userOrg":
+        yield* this.paged(`${ORG}/device/by-user-org`, { userEmail: checkEmail(opts.email) }, opts);
+        return;
+      case "activated": {
+        let items = await this.lastActivated(opts.minutes === undefined ? 5 : opts.minutes, { ...opts, orgId });
+        if (opts.max && opts.max > 0) items = items.slice(0, opts.max);
+        yield { items, index: 0 };
+        return;
+      }
+    }
+  }
+
+  private async *allDevices(opts: DeviceListOptions, inOrg: Query, sortBy: string | undefined, sortOrder: "ASC" | "DESC"): AsyncGenerator<Page> {
+    const query = trimmed(opts.query);
     if (query !== undefined && query.length > 255) throw invalidInput("query", "a Blynk search text has at most 255 characters.");
-    if (query !== undefined) wellFormed("query", query);
-    const pages = numberedPages(
-      (page, pageSize, signal) => this.fetchDevicePage(page, pageSize, query, { ...opts, signal }),
-      size,
-      opts.max ?? 0,
-      this.parallel,
-      opts.signal,
-    );
-    for await (const page of pages) yield { ...page, items: page.items.map(withoutToken) };
+    if (query === undefined && inOrg.orgId !== undefined) {
+      yield* this.paged(`${ORG}/devices`, opts.includeSubOrgs === true ? { ...inOrg, includeSubOrgDevices: true } : inOrg, opts);
+    } else if (query !== undefined && (sortBy !== undefined || sortOrder === "DESC")) {
+      const q: Query = { query, sortOrder };
+      if (sortBy !== undefined) q.sortBy = sortBy;
+      yield* this.paged(`${ORG}/search/devices`, q, opts);
+    } else if (query === undefined && opts.includeSubOrgs === true) {
+      yield* this.paged(`${ORG}/devices`, { includeSubOrgDevices: true }, opts);
+    } else {
+      if (query !== undefined) wellFormed("query", query);
+      const size = Math.max(1, Math.min(BLYNK_MAX_PAGE, opts.pageSize ?? BLYNK_MAX_PAGE));
+      const pages = numberedPages(
+        (page, pageSize, signal) => this.fetchDevicePage(page, pageSize, query, { ...opts, signal }),
+        size,
+        opts.max ?? 0,
+        this.parallel,
+        opts.signal,
+      );
+      for await (const page of pages) yield { ...page, items: page.items.map(withoutToken) };
+    }
   }
 
   listSites(): AsyncGenerator<Page> {
@@ -144,11 +218,9 @@ export class BlynkClient implements DeviceCloudClient {
     });
   }
 
+  /** `GET /device/metafield`: `[{id, name, isRequired, includeInProvisioning, value: {type, …}}]`, values typed by `type`. */
   async listMetafields(id: string | number, opts: CallOptions = {}): Promise<ApiObject[]> {
-    const deviceId = this.normalizeDeviceId(id);
-    const res = await this.transport.request({ method: "GET", path: `${ORG}/device/metafield`, query: { deviceId }, signal: opts.signal });
-    if (!Array.isArray(res.data)) throw new DeviceCloudError("API_ERROR", "The answer to GET /device/metafield was not a list.");
-    return res.data as ApiObject[];
+    return this.listOf("/device/metafield", this.normalizeDeviceId(id), opts);
   }
 
   /** One page for the editor's device picker; `cursor` is the page number as a string. */
@@ -170,6 +242,122 @@ export class BlynkClient implements DeviceCloudClient {
     this.templates.clear();
     this.deviceTemplates.clear();
     this.transport.close();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Fleet administration (blynk.md §2): history, and changing one device
+
+  /**
+   * `GET /device/last-activated?minutes=&orgId=`: devices activated in the last 1 to 60 minutes (not those of
+   * sub-organizations). The answer is read as an array, a page or a single object, and each entry's activation
+   * time and owner are given the Device schema's names `activatedAt` and `ownerUserId` (blynk.md §2.19: the docs
+   * disagree with `activationTime` and `ownerId`).
+   */
+  async lastActivated(minutes: unknown, opts: CallOptions & { orgId?: number } = {}): Promise<ApiObject[]> {
+    const query: Query = { minutes: checkMinutes(minutes) };
+    if (opts.orgId !== undefined) query.orgId = checkOrgId(opts.orgId, "orgId");
+    const res = await this.transport.request({ method: "GET", path: `${ORG}/device/last-activated`, query, signal: opts.signal, onWait: opts.onWait });
+    const data = res.data;
+    let list: unknown[];
+    if (data === undefined || data === null) list = [];
+    else if (Array.isArray(data)) list = data;
+    else if (typeof data === "object" && Array.isArray((data as ApiObject).content)) list = (data as ApiObject).content as unknown[];
+    else if (typeof data === "object" && (data as ApiObject).id !== undefined) list = [data];
+    else throw new DeviceCloudError("API_ERROR", "The answer to GET /device/last-activated was not a list of devices.", { status: res.status });
+    return list.filter((x): x is ApiObject => !!x && typeof x === "object" && !Array.isArray(x)).map(normalizeActivation);
+  }
+
+  /** `GET /device/timeline`: the device's events, newest first, optionally of one type, in pages. */
+  async *deviceTimeline(id: unknown, opts: ListOptions & { eventType?: string } = {}): AsyncGenerator<Page> {
+    const deviceId = this.normalizeDeviceId(id);
+    const eventType = checkEventType(opts.eventType);
+    const q: Query = { deviceId };
+    if (eventType !== undefined) q.eventType = eventType;
+    yield* this.paged(`${ORG}/device/timeline`, q, opts);
+  }
+
+  /** `GET /device/logs`: what users did to the device (dashboard, app, voice assistants), in pages. */
+  async *deviceLogs(id: unknown, opts: ListOptions = {}): AsyncGenerator<Page> {
+    const deviceId = this.normalizeDeviceId(id);
+    yield* this.paged(`${ORG}/device/logs`, { deviceId }, opts);
+  }
+
+  /** `GET /device/tags`: `[{id, name, tagOwnerOrgId}]`. */
+  async deviceTags(id: unknown, opts: CallOptions = {}): Promise<ApiObject[]> {
+    return this.listOf("/device/tags", this.normalizeDeviceId(id), opts);
+  }
+
+  /** `POST /device/create` `{templateId, name, orgId?, ownerId?}` → the new device (201). */
+  async createDevice(input: CreateInput, opts: TokenOption = {}): Promise<ApiObject> {
+    const body: ApiObject = { templateId: checkTemplateId(input.templateId), name: checkDeviceName(input.name) };
+    if (!isBlank(input.orgId)) body.orgId = checkOrgId(input.orgId, "orgId");
+    if (!isBlank(input.ownerId)) body.ownerId = checkUserId(input.ownerId, "ownerId");
+    const res = await this.transport.request({ method: "POST", path: `${ORG}/device/create`, body, signal: opts.signal, onWait: opts.onWait });
+    const device = asObject(res.data, "device");
+    return opts.includeToken ? device : withoutToken(device);
+  }
+
+  /** `PUT /device?deviceId=` `{name}` → the device (200). */
+  async renameDevice(id: unknown, name: unknown, opts: TokenOption = {}): Promise<ApiObject> {
+    const deviceId = this.normalizeDeviceId(id);
+    const body = { name: checkDeviceName(name) };
+    const res = await this.transport.request({ method: "PUT", path: `${ORG}/device`, query: { deviceId }, body, signal: opts.signal, onWait: opts.onWait });
+    // The docs answer 200 with the device; a bare 2xx still means it was renamed.
+    const device = res.data === undefined ? { id: deviceId, name: body.name } : asObject(res.data, "device");
+    return opts.includeToken ? device : withoutToken(device);
+  }
+
+  /**
+   * `POST /device/transfer/to-owner` `{deviceId, newUserId}` or `/transfer/to-organization` `{deviceId, newOrgId}`
+   * (204). The bodies carry the old endpoint's field names (blynk.md §2.13, an inference to verify against a live
+   * organization). Should a server not know the new path (a bare 404 or a 405: nothing was processed), the request
+   * goes once to the old `POST /device/transfer` with the same body.
+   */
+  async transferDevice(id: unknown, target: TransferTarget, opts: CallOptions = {}): Promise<void> {
+    const deviceId = this.normalizeDeviceId(id);
+    const toUser = "userId" in target;
+    const body: ApiObject = toUser ? { deviceId, newUserId: checkUserId(target.userId, "newUserId") } : { deviceId, newOrgId: checkOrgId(target.orgId, "newOrgId") };
+    const path = `${ORG}/device/transfer/${toUser ? "to-owner" : "to-organization"}`;
+    try {
+      await this.transport.request({ method: "POST", path, body, signal: opts.signal, onWait: opts.onWait });
+    } catch (err) {
+      if (!unknownRoute(err)) throw err;
+      await this.transport.request({ method: "POST", path: `${ORG}/device/transfer`, body, signal: opts.signal, onWait: opts.onWait });
+    }
+  }
+
+  /** `DELETE /device/owner?deviceId=` (204). */
+  async removeOwner(id: unknown, opts: CallOptions = {}): Promise<void> {
+    await this.deleteAt("/device/owner", id, opts);
+  }
+
+  /** `DELETE /device/clear?deviceId=` (204): erases the device's data and statistics. Destructive. */
+  async clearData(id: unknown, opts: CallOptions = {}): Promise<void> {
+    await this.deleteAt("/device/clear", id, opts);
+  }
+
+  /** `DELETE /device?deviceId=` (204). Destructive. */
+  async deleteDevice(id: unknown, opts: CallOptions = {}): Promise<void> {
+    await this.deleteAt("/device", id, opts);
+  }
+
+  private async deleteAt(path: string, id: unknown, opts: CallOptions): Promise<void> {
+    await this.transport.request({ method: "DELETE", path: `${ORG}${path}`, query: { deviceId: this.normalizeDeviceId(id) }, signal: opts.signal, onWait: opts.onWait });
+  }
+
+  /** A short list the API answers at once, for one device (tags, metafields). */
+  private async listOf(path: string, deviceId: number, opts: CallOptions): Promise<ApiObject[]> {
+    const res = await this.transport.request({ method: "GET", path: `${ORG}${path}`, query: { deviceId }, signal: opts.signal, onWait: opts.onWait });
+    if (res.data === undefined) return [];
+    if (!Array.isArray(res.data)) throw new DeviceCloudError("API_ERROR", `The answer to GET ${path} was not a list.`, { status: res.status });
+    return res.data as ApiObject[];
+  }
+
+  /** A listing of `{content, totalElements}` pages, tokens removed. */
+  private async *paged(path: string, query: Query, opts: ListOptions): AsyncGenerator<Page> {
+    const size = Math.max(1, Math.min(BLYNK_MAX_PAGE, opts.pageSize ?? BLYNK_MAX_PAGE));
+    const pages = numberedPages((page, pageSize, signal) => this.fetchPage(path, { ...query, page, size: pageSize }, { ...opts, signal }), size, opts.max ?? 0, FLEET_PARALLEL, opts.signal);
+    for await (const page of pages) yield { ...page, items: page.items.map(withoutToken) };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -340,18 +528,16 @@ export class BlynkClient implements DeviceCloudClient {
     return { token: body.access_token, expiresIn: seconds(body.expires_in, 300) };
   }
 
-  private async fetchDevicePage(page: number, size: number, query: string | undefined, opts: CallOptions): Promise<NumberedPage> {
-    const res = await this.transport.request({
-      method: "GET",
-      path: query === undefined ? `${ORG}/devices` : `${ORG}/search/devices`,
-      query: query === undefined ? { page, size } : { query, page, size },
-      signal: opts.signal,
-      onWait: opts.onWait,
-    });
+  private fetchDevicePage(page: number, size: number, query: string | undefined, opts: CallOptions): Promise<NumberedPage> {
+    return query === undefined
+      ? this.fetchPage(`${ORG}/devices`, { page, size }, opts, "The cloud's page of devices")
+      : this.fetchPage(`${ORG}/search/devices`, { query, page, size }, opts, "The cloud's page of devices");
+  }
+
+  private async fetchPage(path: string, query: Query, opts: CallOptions, what = `The answer to GET ${path}`): Promise<NumberedPage> {
+    const res = await this.transport.request({ method: "GET", path, query, signal: opts.signal, onWait: opts.onWait });
     const body = asObject(res.data, "page");
-    if (!Array.isArray(body.content)) {
-      throw new DeviceCloudError("API_ERROR", "The cloud's page of devices had no content list.", { status: res.status });
-    }
+    if (!Array.isArray(body.content)) throw new DeviceCloudError("API_ERROR", `${what} had no content list.`, { status: res.status });
     const total = typeof body.totalElements === "number" ? body.totalElements : Number(body.totalElements);
     return { content: body.content as ApiObject[], totalElements: Number.isFinite(total) ? total : body.content.length };
   }
@@ -365,6 +551,27 @@ function historyPage(data: unknown): NumberedPage {
   if (!content.every((p) => p && typeof p.createdAt === "number")) throw new DeviceCloudError("API_ERROR", "A history point had no createdAt time.");
   const total = Number(body.totalElements);
   return { content, totalElements: Number.isFinite(total) ? total : content.length };
+}
+
+/** Activation entries with the Device schema's names (`activatedAt`, `ownerUserId`), tokens removed. */
+export function normalizeActivation(raw: ApiObject): ApiObject {
+  const out: ApiObject = { ...raw };
+  if (out.activatedAt === undefined && out.activationTime !== undefined) out.activatedAt = out.activationTime;
+  if (out.ownerUserId === undefined && out.ownerId !== undefined) out.ownerUserId = out.ownerId;
+  delete out.activationTime;
+  delete out.ownerId;
+  return withoutToken(out);
+}
+
+/** A 404 that names nothing (the route itself is unknown) or a 405: the request was not processed. */
+function unknownRoute(err: unknown): boolean {
+  if (!(err instanceof DeviceCloudError)) return false;
+  if (err.status === 405) return true;
+  return err.status === 404 && /HTTP 404(: Not Found)?\)/i.test(err.message);
+}
+
+function trimmed(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
 /** The device's auth token is a secret: it leaves the client only when a node asks for it (includeToken). */

@@ -3,7 +3,7 @@
  * naming the field, an answer of the wrong shape is API_ERROR. Shared by both clients and the nodes.
  */
 import { DeviceCloudError, invalidInput } from "./errors";
-import type { ApiObject } from "./types";
+import type { ApiObject, ListBy } from "./types";
 
 export const INT32_MAX = 2_147_483_647;
 
@@ -186,4 +186,24 @@ export function checkFlatpeakExtra(value: unknown, field = "device"): ApiObject 
     }
   }
   return out;
+}
+
+export const LIST_BY: readonly ListBy[] = ["all", "owner", "userOrg", "activated"];
+/** The listings as an UNSUPPORTED message names them. */
+export const LIST_BY_NAMES: Record<ListBy, string> = {
+  all: "list devices",
+  owner: "listing the devices of an owner",
+  userOrg: "listing the devices of a user's organization",
+  activated: "listing recently activated devices",
+};
+
+/** Which devices a listing gives; absent: all. */
+export function checkListBy(value: unknown, field = "listBy"): ListBy {
+  const by = value === undefined ? "all" : value;
+  if (!LIST_BY.includes(by as ListBy)) throw invalidInput(field, `must be one of ${LIST_BY.join(", ")}, got ${describe(by)}.`);
+  return by as ListBy;
+}
+
+export function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === "string" && v.trim() === "");
 }

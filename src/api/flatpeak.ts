@@ -4,8 +4,18 @@
  * sets one; cursor pages of up to 100. What a release changes (device shapes, bodies, sites) is decided here from
  * the release in force: the account's `apiVersion`, else the one the cloud names in its `flatpeak-version` header.
  */
-import { buildTransport, seconds, unsupported } from "./base";
-import { asObject, describe } from "./checks";
+import { buildTransport, notOffered, seconds, unsupported } from "./base";
+import {
+  asObject,
+  checkDeviceType,
+  checkFlatpeakExtra,
+  checkListBy,
+  checkLocations,
+  checkReferenceId,
+  describe,
+  isBlank,
+  LIST_BY_NAMES,
+} from "./checks";
 import { DeviceCloudError, invalidInput, wellFormed } from "./errors";
 import { cursorPages, type CursorPage } from "./paging";
 import { computeSlots, totalMinutes, type ComputedSlot, type PricePoint } from "./slots";
@@ -14,7 +24,9 @@ import type {
   ApiObject,
   CallOptions,
   ClientConfig,
+  CreateInput,
   DeviceCloudClient,
+  DeviceListOptions,
   DeviceStatus,
   ListOptions,
   Offers,
@@ -121,7 +133,10 @@ export class FlatpeakClient implements DeviceCloudClient {
     return id;
   }
 
-  async *listDevices(opts: ListOptions = {}): AsyncGenerator<Page> {
+  /** Every device (or those of a reference_id); the other listings are Blynk's. */
+  async *listDevices(opts: DeviceListOptions = {}): AsyncGenerator<Page> {
+    const by = checkListBy(opts.by);
+    if (by !== "all") throw notOffered("flatpeak", LIST_BY_NAMES[by]);
     yield* this.list("/devices", opts);
   }
 
@@ -155,6 +170,48 @@ export class FlatpeakClient implements DeviceCloudClient {
 
   updateMetafield(): Promise<void> {
     return Promise.reject(unsupported("flatpeak", "updateMetafield"));
+  }
+
+  /**
+   * `POST /devices` → 201, the body by release: zero and anode `{reference_id}`; busbar `{reference_id, type,
+   * locations, manufacturer?, model_code?, model_name?, properties?}`; yotta `{reference_id, properties?:
+   * {manufacturer?, model_code?, model_name?}}`.
+   */
+  async createDevice(input: CreateInput, opts: CallOptions = {}): Promise<ApiObject> {
+    const referenceId = checkReferenceId(input.referenceId);
+    const extra = checkFlatpeakExtra(input.extra);
+    // Busbar's type and locations, checked before any request wherever they are given; required on busbar only.
+    const type = isBlank(input.deviceType) ? undefined : checkDeviceType(input.deviceType);
+    const locations = isBlank(input.locations) ? undefined : checkLocations(input.locations);
+    const release = await this.version(opts);
+    const body: ApiObject = { reference_id: referenceId };
+    if (deviceShape(release) === "busbar") {
+      body.type = type ?? checkDeviceType(input.deviceType);
+      body.locations = locations ?? checkLocations(input.locations);
+    }
+    Object.assign(body, extraFieldsFor(release, extra));
+    const res = await this.transport.request({ method: "POST", path: "/devices", body, signal: opts.signal, onWait: opts.onWait });
+    return asObject(res.data, "device");
+  }
+
+  /** `PATCH /devices/{id}` with reference_id and/or the optional fields (as the release takes them) → the device (200). */
+  async updateDevice(id: unknown, input: { referenceId?: unknown; extra?: unknown }, opts: CallOptions = {}): Promise<ApiObject> {
+    const deviceId = this.normalizeDeviceId(id);
+    const extra = checkFlatpeakExtra(input.extra);
+    const referenceId = isBlank(input.referenceId) ? undefined : checkReferenceId(input.referenceId);
+    if (referenceId === undefined && Object.keys(extra).length === 0) {
+      throw invalidInput("referenceId", "nothing to update: set the reference id (or msg.referenceId), or fields in msg.device.");
+    }
+    const body: ApiObject = extraFieldsFor(await this.version(opts), extra);
+    if (referenceId !== undefined) body.reference_id = referenceId;
+    const res = await this.transport.request({ method: "PATCH", path: `/devices/${encodeURIComponent(deviceId)}`, body, signal: opts.signal, onWait: opts.onWait });
+    return asObject(res.data, "device");
+  }
+
+  /** `DELETE /devices/{id}` (202). Destructive. */
+  async deleteDevice(id: unknown, opts: CallOptions = {}): Promise<void> {
+    const deviceId = this.normalizeDeviceId(id);
+    await this.transport.request({ method: "DELETE", path: `/devices/${encodeURIComponent(deviceId)}`, signal: opts.signal, onWait: opts.onWait });
   }
 
   listMetafields(): Promise<ApiObject[]> {
@@ -329,6 +386,27 @@ export class FlatpeakClient implements DeviceCloudClient {
     }
     return { data: body.data as ApiObject[], hasMore: body.has_more === true };
   }
+}
+
+/**
+ * The optional device fields as the account's release takes them: busbar at the top level; yotta the model under
+ * `properties` (seed 001); zero and anode none at all (their bodies are `reference_id` only), so asking for one is
+ * INVALID_INPUT rather than a field silently dropped.
+ */
+function extraFieldsFor(release: string | undefined, extra: ApiObject): ApiObject {
+  const fields = Object.keys(extra);
+  if (fields.length === 0) return {};
+  const shape = deviceShape(release);
+  if (shape === "yotta") {
+    if (extra.properties !== undefined) {
+      throw invalidInput("device.properties", `the ${release} release takes only manufacturer, model_code and model_name (sent under properties).`);
+    }
+    return { properties: extra };
+  }
+  if (shape === "minimal") {
+    throw invalidInput(`device.${fields[0]}`, `the account answers in ${release}, whose devices have a reference id only; set its API version to 2026-08-01.busbar or later to send ${fields.join(", ")}.`);
+  }
+  return extra;
 }
 
 /** The release a version string names: by its name, else by its date (a later, unknown release speaks busbar). */

@@ -1,4 +1,5 @@
 /** The clients, without Node-RED: `createClient(config)` gives the one for the config's provider. */
+import { unsupported } from "./base";
 import { BLYNK_OFFERS, BlynkClient } from "./blynk";
 import { FLATPEAK_OFFERS, FlatpeakClient } from "./flatpeak";
 import type { ClientConfig, ManageAction, Offers, Operation, Provider } from "./types";
@@ -21,13 +22,23 @@ export function offersManageAction(provider: string, action: ManageAction): bool
   return Object.hasOwn(OFFERS, provider) && OFFERS[provider as Provider].manageActions.includes(action);
 }
 
-export { FlatpeakClient } from "./flatpeak";
+/**
+ * The client as its own cloud's class, for an operation only that cloud offers: UNSUPPORTED where the account's
+ * cloud does not offer it (as OFFERS says).
+ */
+export function clientOf<P extends Provider>(client: AnyClient, provider: P, op: Operation): Extract<AnyClient, { provider: P }> {
+  if (!offersOperation(client.provider, op) || client.provider !== provider) throw unsupported(client.provider, op);
+  return client as Extract<AnyClient, { provider: P }>;
+}
+
+export { FlatpeakClient, MAX_PRICE_DAYS } from "./flatpeak";
 export { BlynkClient } from "./blynk";
-export { DeviceCloudError, ERROR_CODES, isCancelled } from "./errors";
-export { describe, wholeNumber } from "./checks";
+export { parseDatastream, type DatastreamRef } from "./blynk-datastreams";
+export { DeviceCloudError, ERROR_CODES, invalidInput, isCancelled } from "./errors";
+export * as checks from "./checks";
+export { describe, isBlank, wholeNumber } from "./checks";
 export type { ErrorCode } from "./errors";
-export { OPERATION_NAMES, MANAGE_ACTION_NAMES, PROVIDER_NAMES, unsupported } from "./base";
+export { DEFAULTS, OPERATION_NAMES, MANAGE_ACTION_NAMES, PROVIDER_NAMES, notOffered, unsupported } from "./base";
 export { resolveBaseUrl, DEFAULT_SERVERS, BLYNK_REGIONS } from "./server";
 export type * from "./types";
-export * as fleet from "./fleet";
-export { Watcher, minimumInterval } from "./watch";
+export { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult, type WatchKind } from "./watch";

@@ -35,6 +35,41 @@ export interface ListOptions extends CallOptions {
   pageSize?: number;
 }
 
+/** Which devices a listing gives: all (default), of an owner, in a user's organization, activated recently (the last three Blynk only). */
+export type ListBy = "all" | "owner" | "userOrg" | "activated";
+
+export interface DeviceListOptions extends ListOptions {
+  by?: ListBy;
+  /** owner / userOrg: the email address. */
+  email?: string;
+  /** activated: the window in minutes, 1 to 60 (default 5). */
+  minutes?: number;
+  /** all, Blynk, without a search text: include the devices of sub-organizations. */
+  includeSubOrgs?: boolean;
+  /** all (without a search text), owner, activated, Blynk: the (sub-)organization; absent: the token's. */
+  orgId?: number;
+  /** all, Blynk, with a search text: sort field and order. */
+  sortBy?: string;
+  sortOrder?: "ASC" | "DESC" | string;
+}
+
+/** What manage device's create sends: Blynk reads the first four, Flatpeak the last four. */
+export interface CreateInput {
+  templateId?: unknown;
+  name?: unknown;
+  ownerId?: unknown;
+  orgId?: unknown;
+  referenceId?: unknown;
+  deviceType?: unknown;
+  locations?: unknown;
+  extra?: unknown;
+}
+
+/** Blynk device tokens leave the client only when asked for. */
+export type TokenOption = CallOptions & { includeToken?: boolean };
+
+export type TransferTarget = { userId: unknown } | { orgId: unknown };
+
 export interface BrowsePage {
   items: ApiObject[];
   next: string | null;
@@ -54,7 +89,7 @@ export interface DeviceCloudClient {
   /** Checks an id for this provider and returns it in its canonical form (Blynk: a number). Throws INVALID_INPUT. */
   normalizeDeviceId(value: unknown, field?: string): string | number;
   /** Pages of devices in API order; stops after `max` items. */
-  listDevices(opts?: ListOptions): AsyncGenerator<Page>;
+  listDevices(opts?: DeviceListOptions): AsyncGenerator<Page>;
   getDevice(id: string | number, opts?: CallOptions & { detail?: "full" | "base"; includeToken?: boolean }): Promise<ApiObject>;
   deviceStatus(id: string | number, opts?: CallOptions & { offlineAfter?: number }): Promise<DeviceStatus>;
   triggerEvent(id: string | number, eventCode: string, description: string | undefined, opts?: CallOptions): Promise<void>;

@@ -13,7 +13,7 @@
  */
 import type { BlynkClient } from "./blynk";
 import { DeviceCloudError, invalidInput } from "./errors";
-import { lastActivated, notOffered } from "./fleet";
+import { notOffered } from "./base";
 import { statusFromLastSeen, type FlatpeakClient } from "./flatpeak";
 
 export { statusFromLastSeen };
@@ -118,7 +118,8 @@ export class Watcher {
   }
 
   private async pollActivated(call: CallOptions): Promise<PollResult> {
-    const list = await lastActivated(this.client, this.opts.minutes ?? 5, call);
+    // The constructor took "activated" from a Blynk client only.
+    const list = await (this.client as BlynkClient).lastActivated(this.opts.minutes ?? 5, call);
     const first = this.seen === undefined;
     const now = new Set<string>();
     const events: WatchEvent[] = [];

@@ -1,7 +1,5 @@
 /** Opening an account's client from its properties and credentials (the account node and the editor's test). */
-import { createClient, resolveBaseUrl, type AnyClient } from "../api";
-import { invalidInput } from "../api/errors";
-import type { Provider } from "../api/types";
+import { createClient, invalidInput, resolveBaseUrl, type AnyClient, type Provider } from "../api";
 import type { Simulator } from "../simulator";
 import { acquireSimulator, releaseSimulator } from "./simulator-host";
 import type { AccountCredentials, AccountDef } from "./types";

@@ -9,13 +9,8 @@
  * Answers never carry a secret: only codes, messages, ids and names.
  */
 import type { NodeAPI } from "node-red";
-import { FlatpeakClient, type AnyClient } from "../api";
-import { unsupported } from "../api/base";
 import type { Request, Response } from "express";
-import type { BlynkClient } from "../api/blynk";
-import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
-import { resolveBaseUrl } from "../api/server";
-import type { ApiObject } from "../api/types";
+import { clientOf, DeviceCloudError, invalidInput, isCancelled, resolveBaseUrl, type AnyClient, type ApiObject } from "../api";
 import { openClient, withEnvVars } from "./account-client";
 import { type AccountCredentials, type AccountDef, type AccountNode } from "./types";
 
@@ -111,12 +106,6 @@ function locationName(l: ApiObject): string {
   return [l.reference_id, l.timezone, l.currency_code].filter((v) => typeof v === "string" && v !== "").join(" · ") || String(l.id);
 }
 
-/** The template pickers exist for Blynk accounts only. */
-function blynkOnly(client: AnyClient, op: "datastream" | "triggerEvent"): BlynkClient {
-  if (client.provider !== "blynk") throw unsupported(client.provider, op);
-  return client;
-}
-
 export function registerAdminRoutes(RED: NodeAPI): void {
 
   RED.httpAdmin.post("/devicecloud/test", RED.auth.needsPermission("devicecloud-account.write"), async (req: Request, res: Response) => {
@@ -194,13 +183,13 @@ export function registerAdminRoutes(RED: NodeAPI): void {
   });
 
   accountRoute("/devicecloud/accounts/:id/locations", async (client, req, signal) => {
-    if (!(client instanceof FlatpeakClient)) throw unsupported(client.provider, "prices");
+    const flatpeak = clientOf(client, "flatpeak", "prices");
     const cursor = typeof req.query.cursor === "string" && req.query.cursor !== "" ? req.query.cursor : undefined;
-    const page = await client.browseLocations({ cursor, signal });
+    const page = await flatpeak.browseLocations({ cursor, signal });
     const items = new Map(page.items.map((l) => [String(l.id), { id: String(l.id), name: locationName(l) }]));
     // The first page also offers the locations the account's devices name, so a device's own location is at hand.
     if (!cursor) {
-      const devices = await client.browseDevices({ pageSize: 100, signal });
+      const devices = await flatpeak.browseDevices({ pageSize: 100, signal });
       for (const d of devices.items) {
         const device = pickerEntry(d).name;
         for (const loc of Array.isArray(d.locations) ? d.locations : []) {
@@ -226,13 +215,13 @@ export function registerAdminRoutes(RED: NodeAPI): void {
   });
 
   accountRoute("/devicecloud/accounts/:id/datastreams", async (client, req) => {
-    const blynk = blynkOnly(client, "datastream");
+    const blynk = clientOf(client, "blynk", "datastream");
     const streams = await blynk.templateDatastreams(await blynk.templateOf(String(req.query.deviceId ?? "")));
     return { items: streams.map((ds) => ({ id: ds.id, pin: ds.pin, name: ds.label, type: ds.type })) };
   });
 
   accountRoute("/devicecloud/accounts/:id/events", async (client, req) => {
-    const blynk = blynkOnly(client, "triggerEvent");
+    const blynk = clientOf(client, "blynk", "triggerEvent");
     const events = await blynk.templateEvents(await blynk.templateOf(String(req.query.deviceId ?? "")));
     return { items: events.map((e) => ({ id: e.eventCode, name: typeof e.name === "string" ? e.name : String(e.eventCode), type: e.type })) };
   });

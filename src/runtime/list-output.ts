@@ -1,7 +1,6 @@
 /** Sending a listing as list devices and list sites do: one array, one message per page, or one per item. */
 import type { NodeAPI, NodeMessageParts } from "node-red";
-import { invalidInput } from "../api/errors";
-import type { ListOptions, Page } from "../api/types";
+import { invalidInput, type ListOptions, type Page } from "../api";
 import { isBlank, type InputContext, type Msg } from "./pipeline";
 import type { FlowNodeDef } from "./types";
 

@@ -4,9 +4,7 @@
  * and the one error path: done(err) with a DeviceCloudError, so a Catch node gets msg.error.code.
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
-import { offersOperation, unsupported, type AnyClient } from "../api";
-import { DeviceCloudError, invalidInput, isCancelled } from "../api/errors";
-import type { CallOptions, Operation } from "../api/types";
+import { DeviceCloudError, invalidInput, isBlank, isCancelled, offersOperation, unsupported, type AnyClient, type CallOptions, type Operation } from "../api";
 import { errorStatus, okStatus, pageStatus, statusBoard, type Status } from "./status";
 import { shared, type AccountNode, type FlowNodeDef } from "./types";
 
@@ -189,9 +187,7 @@ export function evaluateProperty(RED: NodeAPI, node: Node, msg: Msg, field: stri
   });
 }
 
-export function isBlank(v: unknown): boolean {
-  return v === undefined || v === null || (typeof v === "string" && v.trim() === "");
-}
+export { isBlank };
 
 async function resolveDeviceId(
   client: AnyClient,

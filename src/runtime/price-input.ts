@@ -2,18 +2,13 @@
  * What `devicecloud-prices` and `devicecloud-price-slots` read from their properties and the message: the
  * location, the period and the direction. Every check happens here or in the client, before any request.
  */
-import { unsupported } from "../api/base";
-import { invalidInput } from "../api/errors";
-import { describe } from "../api/checks";
-import { FlatpeakClient, MAX_PRICE_DAYS } from "../api/flatpeak";
-import type { Operation, PriceDirection } from "../api/types";
+import { clientOf, describe, invalidInput, MAX_PRICE_DAYS, type FlatpeakClient, type Operation, type PriceDirection } from "../api";
 import { isBlank, type InputContext } from "./pipeline";
 import type { FlowNodeDef } from "./types";
 
 /** The account's client as a Flatpeak client (the pipeline has already refused other clouds). */
 export function flatpeakOf(ctx: InputContext, op: Operation): FlatpeakClient {
-  if (!(ctx.client instanceof FlatpeakClient)) throw unsupported(ctx.client.provider, op);
-  return ctx.client;
+  return clientOf(ctx.client, "flatpeak", op);
 }
 
 /**

@@ -4,7 +4,7 @@
  * daylight-saving change between now and then moves nothing. A timer never waits longer than setTimeout can
  * (2^31 − 1 ms, about 24.8 days): a farther boundary is reached by waiting again.
  */
-import type { SlotEntry } from "../api/types";
+import type { SlotEntry } from "../api";
 
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 

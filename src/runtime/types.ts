@@ -1,6 +1,6 @@
 import type { Node, NodeDef } from "node-red";
 import type { AnyClient } from "../api";
-import type { Provider } from "../api/types";
+import type { Provider } from "../api";
 
 export interface AccountCredentials {
   clientId?: string;

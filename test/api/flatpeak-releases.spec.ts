@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { createClient, FlatpeakClient } from "../../src/api";
-import * as fleet from "../../src/api/fleet";
 import { collect, rejects, withSimulator } from "../support/sim";
 
 type Release = "zero" | "anode" | "busbar" | "yotta";
@@ -104,28 +103,28 @@ describe("Flatpeak client on every release", function () {
 
     it("create and update send what each release takes: zero reference_id only, busbar type and locations, yotta the model under properties", async () => {
       const input = { referenceId: "REL-1", deviceType: "BATTERY_SYSTEM", locations: "loc_641b90b758fb8e6293716e40" };
-      const zero = await fleet.createDevice(clientOn("zero"), input);
+      const zero = await clientOn("zero").createDevice(input);
       assert.deepEqual(Object.keys(zero).sort(), ["account_id", "id", "live_mode", "object", "reference_id", "time_created"]);
-      const renamed = await fleet.updateDevice(clientOn("anode"), zero.id, { referenceId: "REL-1b" });
+      const renamed = await clientOn("anode").updateDevice(zero.id, { referenceId: "REL-1b" });
       assert.equal(renamed.reference_id, "REL-1b");
-      const busbar = await fleet.createDevice(clientOn("busbar"), { ...input, extra: { manufacturer: "Tesla", model_code: "X", model_name: "Powerwall 3" } });
+      const busbar = await clientOn("busbar").createDevice({ ...input, extra: { manufacturer: "Tesla", model_code: "X", model_name: "Powerwall 3" } });
       assert.deepEqual(busbar.locations, ["loc_641b90b758fb8e6293716e40"]);
       assert.equal(busbar.model_name, "Powerwall 3");
       assert.equal(sim.fleet.flatpeak.devices[0].id, busbar.id);
-      const yotta = await fleet.createDevice(clientOn("yotta"), { ...input, extra: { manufacturer: "Tesla", model_name: "Powerwall 3" } });
+      const yotta = await clientOn("yotta").createDevice({ ...input, extra: { manufacturer: "Tesla", model_name: "Powerwall 3" } });
       assert.equal((yotta.properties as Record<string, unknown>).model_name, "Powerwall 3");
-      const changed = await fleet.updateDevice(clientOn("yotta"), yotta.id, { extra: { model_code: "1707000-21-K" } });
+      const changed = await clientOn("yotta").updateDevice(yotta.id, { extra: { model_code: "1707000-21-K" } });
       assert.equal((changed.properties as Record<string, unknown>).model_code, "1707000-21-K");
     });
 
     it("a busbar field on zero, or busbar properties on yotta, is INVALID_INPUT naming the field, and nothing is created", async () => {
       const before = sim.fleet.flatpeak.devices.length;
-      const z = await rejects(fleet.createDevice(clientOn("zero"), { referenceId: "REL-2", extra: { model_name: "X" } }));
+      const z = await rejects(clientOn("zero").createDevice({ referenceId: "REL-2", extra: { model_name: "X" } }));
       assert.equal(z.code, "INVALID_INPUT");
       assert.equal((z as any).field, "device.model_name");
-      const y = await rejects(fleet.createDevice(clientOn("yotta"), { referenceId: "REL-2", extra: { properties: { capacity_kwh: 3 } } }));
+      const y = await rejects(clientOn("yotta").createDevice({ referenceId: "REL-2", extra: { properties: { capacity_kwh: 3 } } }));
       assert.equal((y as any).field, "device.properties");
-      const b = await rejects(fleet.createDevice(clientOn("busbar"), { referenceId: "REL-2" }));
+      const b = await rejects(clientOn("busbar").createDevice({ referenceId: "REL-2" }));
       assert.equal((b as any).field, "deviceType");
       assert.equal(sim.fleet.flatpeak.devices.length, before);
       assert.ok(!paths.some((p) => p.startsWith("POST /devices")));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { BlynkDevice, Simulator } from "../../src/simulator";
-import type { AnyClient } from "../../src/api";
-import * as fleet from "../../src/api/fleet";
+import { checks, clientOf, offersManageAction, type BlynkClient, type CreateInput, type FlatpeakClient } from "../../src/api";
+import { normalizeActivation } from "../../src/api/blynk";
 import { ASSUMED_LIMIT, Watcher, minimumInterval, parseDeviceList, statusFromLastSeen } from "../../src/api/watch";
 import { clientFor, collect, findSecret, rejects, secretStrings, withSimulator } from "../support/sim";
 
@@ -9,8 +9,8 @@ const ORG = "/api/v1/organization";
 
 describe("fleet administration: clients against the simulator", function () {
   let sim: Simulator;
-  let blynk: AnyClient;
-  let flat: AnyClient;
+  let blynk: BlynkClient;
+  let flat: FlatpeakClient;
   const paths: string[] = [];
   const log = { onRequest: (r: { method: string; path: string }) => paths.push(`${r.method} ${r.path}`) };
 
@@ -23,8 +23,8 @@ describe("fleet administration: clients against the simulator", function () {
   beforeEach(() => {
     paths.length = 0;
     sim.clearFaults();
-    blynk = clientFor(sim, "blynk", log);
-    flat = clientFor(sim, "flatpeak", log);
+    blynk = clientFor(sim, "blynk", log) as BlynkClient;
+    flat = clientFor(sim, "flatpeak", log) as FlatpeakClient;
   });
   afterEach(() => {
     blynk.close();
@@ -37,19 +37,19 @@ describe("fleet administration: clients against the simulator", function () {
   const template = () => bl().templates[0].templateId;
   const requests = () => paths.filter((p) => !p.includes("/oauth2/token") && p !== "GET /login");
   /** A device created for one test, so that tests that change devices do not depend on each other. */
-  const fresh = async (name = "Fleet Test Device"): Promise<number> => (await fleet.createDevice(blynk, { templateId: template(), name })).id as number;
+  const fresh = async (name = "Fleet Test Device"): Promise<number> => (await blynk.createDevice({ templateId: template(), name })).id as number;
 
   describe("listing (Blynk)", () => {
     it("lists exactly as list devices did when no new option is set", async () => {
-      const a = await collect(fleet.listFleet(blynk, {}));
+      const a = await collect(blynk.listDevices({}));
       const b = await collect(blynk.listDevices());
       assert.deepEqual(a, b);
       assert.deepEqual([...new Set(requests())], [`GET ${ORG}/devices`]);
     });
 
     it("includes sub-organizations on request, still without tokens", async () => {
-      const own = await collect(fleet.listFleet(blynk, {}));
-      const all = await collect(fleet.listFleet(blynk, { includeSubOrgs: true, pageSize: 150 }));
+      const own = await collect(blynk.listDevices({}));
+      const all = await collect(blynk.listDevices({ includeSubOrgs: true, pageSize: 150 }));
       assert.equal(own.length, mainDevices().length);
       assert.equal(all.length, bl().devices.length);
       assert.ok(all.length > own.length, "the fleet has sub-organization devices");
@@ -57,14 +57,14 @@ describe("fleet administration: clients against the simulator", function () {
     });
 
     it("sorts search results by a field, descending, and checks sortOrder and sortBy before sending", async () => {
-      const found = await collect(fleet.listFleet(blynk, { query: "Thermostat", sortBy: "Name", sortOrder: "DESC" }));
+      const found = await collect(blynk.listDevices({ query: "Thermostat", sortBy: "Name", sortOrder: "DESC" }));
       assert.ok(found.length > 2);
       const names = found.map((d) => String(d.name).toLowerCase());
       assert.deepEqual(names, [...names].sort().reverse());
       assert.ok(requests().every((p) => p === `GET ${ORG}/search/devices`));
       paths.length = 0;
-      assert.equal((await rejects(collect(fleet.listFleet(blynk, { query: "x", sortOrder: "sideways" })))).code, "INVALID_INPUT");
-      const bad = await rejects(collect(fleet.listFleet(blynk, { query: "x", sortBy: "Name; DROP" })));
+      assert.equal((await rejects(collect(blynk.listDevices({ query: "x", sortOrder: "sideways" })))).code, "INVALID_INPUT");
+      const bad = await rejects(collect(blynk.listDevices({ query: "x", sortBy: "Name; DROP" })));
       assert.equal(bad.code, "INVALID_INPUT");
       assert.match(bad.message, /^sortBy:/);
       assert.deepEqual(requests(), []);
@@ -72,20 +72,20 @@ describe("fleet administration: clients against the simulator", function () {
 
     it("lists the devices of an owner by email, and of a user's organization", async () => {
       const owner = bl().users.find((u) => u.orgId === mainOrg() && bl().devices.filter((d) => d.ownerUserId === u.id).length >= 2)!;
-      const owned = await collect(fleet.listFleet(blynk, { by: "owner", email: owner.email.toUpperCase() }));
+      const owned = await collect(blynk.listDevices({ by: "owner", email: owner.email.toUpperCase() }));
       assert.deepEqual(owned.map((d) => d.id).sort(), bl().devices.filter((d) => d.ownerUserId === owner.id).map((d) => d.id).sort());
       assert.ok(owned.every((d) => !("token" in d)));
       assert.ok(requests().includes(`GET ${ORG}/device/by-owner`));
       const sub = bl().orgs[1];
       const subUser = bl().users.find((u) => u.orgId === sub.id)!;
-      const inOrg = await collect(fleet.listFleet(blynk, { by: "userOrg", email: subUser.email, pageSize: 20 }));
+      const inOrg = await collect(blynk.listDevices({ by: "userOrg", email: subUser.email, pageSize: 20 }));
       assert.equal(inOrg.length, bl().devices.filter((d) => d.orgId === sub.id).length);
       assert.ok(inOrg.every((d) => d.orgId === sub.id));
     });
 
     it("checks the email before sending", async () => {
       for (const bad of ["", "nobody", "a@b", "two words@example.com", 42, undefined]) {
-        const err = await rejects(collect(fleet.listFleet(blynk, { by: "owner", email: bad as string })));
+        const err = await rejects(collect(blynk.listDevices({ by: "owner", email: bad as string })));
         assert.equal(err.code, "INVALID_INPUT", String(bad));
         assert.match(err.message, /^email:/);
       }
@@ -94,15 +94,15 @@ describe("fleet administration: clients against the simulator", function () {
 
     it("lists the devices activated in the last N minutes (1 to 60), with the Device schema's field names", async () => {
       const since = Date.now() - 60 * 60_000;
-      const recent = await collect(fleet.listFleet(blynk, { by: "activated", minutes: 60 }));
+      const recent = await collect(blynk.listDevices({ by: "activated", minutes: 60 }));
       const expected = mainDevices().filter((d) => d.activatedAt >= since);
       assert.ok(expected.length > 0, "the simulator activates some devices in the last hour");
       assert.deepEqual(recent.map((d) => d.id).sort(), expected.map((d) => d.id).sort());
       assert.ok(recent.every((d) => typeof d.activatedAt === "number" && !("activationTime" in d) && !("ownerId" in d)));
-      assert.equal((await collect(fleet.listFleet(blynk, { by: "activated", minutes: 60, max: 1 }))).length, 1);
+      assert.equal((await collect(blynk.listDevices({ by: "activated", minutes: 60, max: 1 }))).length, 1);
       paths.length = 0;
       for (const bad of [0, 61, 2.5, "ten", -1]) {
-        const err = await rejects(collect(fleet.listFleet(blynk, { by: "activated", minutes: bad as number })));
+        const err = await rejects(collect(blynk.listDevices({ by: "activated", minutes: bad as number })));
         assert.equal(err.code, "INVALID_INPUT", String(bad));
         assert.match(err.message, /^minutes:/);
       }
@@ -110,35 +110,35 @@ describe("fleet administration: clients against the simulator", function () {
     });
 
     it("reads both spellings of an activation entry", () => {
-      assert.deepEqual(fleet.normalizeActivation({ id: 1, templateId: 353, orgId: 578, ownerUserId: 879, activationTime: 1702480430139 }), {
+      assert.deepEqual(normalizeActivation({ id: 1, templateId: 353, orgId: 578, ownerUserId: 879, activationTime: 1702480430139 }), {
         id: 1,
         templateId: 353,
         orgId: 578,
         ownerUserId: 879,
         activatedAt: 1702480430139,
       });
-      assert.deepEqual(fleet.normalizeActivation({ id: 2, ownerId: 5, activatedAt: 7, token: "secret" }), { id: 2, ownerUserId: 5, activatedAt: 7 });
+      assert.deepEqual(normalizeActivation({ id: 2, ownerId: 5, activatedAt: 7, token: "secret" }), { id: 2, ownerUserId: 5, activatedAt: 7 });
     });
 
     it("answers the new listings with UNSUPPORTED on Flatpeak, before sending", async () => {
       for (const by of ["owner", "userOrg", "activated"] as const) {
-        const err = await rejects(collect(fleet.listFleet(flat, { by, email: "a@example.com" })));
+        const err = await rejects(collect(flat.listDevices({ by, email: "a@example.com" })));
         assert.equal(err.code, "UNSUPPORTED", by);
         assert.match(err.message, /Flatpeak/);
       }
       assert.deepEqual(requests(), []);
-      assert.equal((await collect(fleet.listFleet(flat, { includeSubOrgs: true, sortOrder: "DESC" }))).length, sim.fleet.flatpeak.devices.length);
+      assert.equal((await collect(flat.listDevices({ includeSubOrgs: true, sortOrder: "DESC" }))).length, sim.fleet.flatpeak.devices.length);
     });
   });
 
   describe("changing a device (Blynk)", () => {
     it("creates a device from a template id and a name, owner and organization optional, token only when asked", async () => {
       const owner = bl().users[0];
-      const created = await fleet.createDevice(blynk, { templateId: template(), name: "Loft Thermostat 1", ownerId: String(owner.id), orgId: mainOrg() });
+      const created = await blynk.createDevice({ templateId: template(), name: "Loft Thermostat 1", ownerId: String(owner.id), orgId: mainOrg() });
       assert.equal(created.name, "Loft Thermostat 1");
       assert.equal(created.ownerUserId, owner.id);
       assert.ok(!("token" in created));
-      const withToken = await fleet.createDevice(blynk, { templateId: template(), name: "Loft Thermostat 2" }, { includeToken: true });
+      const withToken = await blynk.createDevice({ templateId: template(), name: "Loft Thermostat 2" }, { includeToken: true });
       assert.equal(typeof withToken.token, "string");
       assert.deepEqual(requests(), [`POST ${ORG}/device/create`, `POST ${ORG}/device/create`]);
       const got = await blynk.getDevice(created.id as number);
@@ -146,7 +146,7 @@ describe("fleet administration: clients against the simulator", function () {
     });
 
     it("checks the template id, name, owner and organization before sending", async () => {
-      const cases: Array<[fleet.CreateInput, RegExp]> = [
+      const cases: Array<[CreateInput, RegExp]> = [
         [{ templateId: 353, name: "x" }, /^templateId: .*not a number/],
         [{ templateId: "", name: "x" }, /^templateId:/],
         [{ templateId: "tmpl-lower", name: "x" }, /^templateId:/],
@@ -157,19 +157,19 @@ describe("fleet administration: clients against the simulator", function () {
         [{ templateId: template(), name: "ok", orgId: -4 }, /^orgId:/],
       ];
       for (const [input, re] of cases) {
-        const err = await rejects(fleet.createDevice(blynk, input));
+        const err = await rejects(blynk.createDevice(input));
         assert.equal(err.code, "INVALID_INPUT", JSON.stringify(input));
         assert.match(err.message, re);
       }
       assert.deepEqual(requests(), []);
-      assert.ok(fleet.checkDeviceName("Ünïcode's Gerät_2-b") === "Ünïcode's Gerät_2-b");
+      assert.ok(checks.checkDeviceName("Ünïcode's Gerät_2-b") === "Ünïcode's Gerät_2-b");
     });
 
     it("reports an unknown template as NOT_FOUND and never retries a create after a 5xx", async () => {
-      assert.equal((await rejects(fleet.createDevice(blynk, { templateId: "TMPLnoSuchOne", name: "x" }))).code, "NOT_FOUND");
+      assert.equal((await rejects(blynk.createDevice({ templateId: "TMPLnoSuchOne", name: "x" }))).code, "NOT_FOUND");
       paths.length = 0;
       sim.addFault({ provider: "blynk", path: `${ORG}/device/create`, status: 500, times: 1 });
-      const err = await rejects(fleet.createDevice(blynk, { templateId: template(), name: "Once Only" }));
+      const err = await rejects(blynk.createDevice({ templateId: template(), name: "Once Only" }));
       assert.equal(err.code, "API_ERROR");
       assert.deepEqual(requests(), [`POST ${ORG}/device/create`]);
     });
@@ -177,13 +177,13 @@ describe("fleet administration: clients against the simulator", function () {
     it("renames a device (name checked before sending)", async () => {
       const id = await fresh();
       paths.length = 0;
-      const renamed = await fleet.renameDevice(blynk, String(id), "Kitchen Plug's 2nd");
+      const renamed = await blynk.renameDevice(String(id), "Kitchen Plug's 2nd");
       assert.equal(renamed.name, "Kitchen Plug's 2nd");
       assert.ok(!("token" in renamed));
       assert.deepEqual(requests(), [`PUT ${ORG}/device`]);
-      assert.equal((await rejects(fleet.renameDevice(blynk, id, "a<b"))).code, "INVALID_INPUT");
-      assert.equal((await rejects(fleet.renameDevice(blynk, "abc", "fine"))).code, "INVALID_INPUT");
-      assert.equal((await rejects(fleet.renameDevice(blynk, 2_000_000_000, "fine"))).code, "NOT_FOUND");
+      assert.equal((await rejects(blynk.renameDevice(id, "a<b"))).code, "INVALID_INPUT");
+      assert.equal((await rejects(blynk.renameDevice("abc", "fine"))).code, "INVALID_INPUT");
+      assert.equal((await rejects(blynk.renameDevice(2_000_000_000, "fine"))).code, "NOT_FOUND");
       assert.equal(requests().length, 2);
     });
 
@@ -192,21 +192,21 @@ describe("fleet administration: clients against the simulator", function () {
       const sub = bl().orgs[1];
       const subUser = bl().users.find((u) => u.orgId === sub.id)!;
       paths.length = 0;
-      await fleet.transferDevice(blynk, id, { userId: subUser.id });
+      await blynk.transferDevice(id, { userId: subUser.id });
       assert.deepEqual(requests(), [`POST ${ORG}/device/transfer/to-owner`]);
       let d = bl().devices.find((x) => x.id === id) as BlynkDevice;
       assert.equal(d.ownerUserId, subUser.id);
-      await fleet.transferDevice(blynk, id, { orgId: String(mainOrg()) });
+      await blynk.transferDevice(id, { orgId: String(mainOrg()) });
       d = bl().devices.find((x) => x.id === id) as BlynkDevice;
       assert.equal(d.orgId, mainOrg());
       assert.equal(requests()[1], `POST ${ORG}/device/transfer/to-organization`);
-      const same = await rejects(fleet.transferDevice(blynk, id, { orgId: mainOrg() }));
+      const same = await rejects(blynk.transferDevice(id, { orgId: mainOrg() }));
       assert.equal(same.code, "API_ERROR");
       assert.match(same.message, /400/);
-      assert.equal((await rejects(fleet.transferDevice(blynk, id, { userId: 987654321 }))).code, "NOT_FOUND");
+      assert.equal((await rejects(blynk.transferDevice(id, { userId: 987654321 }))).code, "NOT_FOUND");
       paths.length = 0;
-      assert.equal((await rejects(fleet.transferDevice(blynk, id, { userId: "me" }))).code, "INVALID_INPUT");
-      assert.equal((await rejects(fleet.transferDevice(blynk, id, { orgId: 0 }))).code, "INVALID_INPUT");
+      assert.equal((await rejects(blynk.transferDevice(id, { userId: "me" }))).code, "INVALID_INPUT");
+      assert.equal((await rejects(blynk.transferDevice(id, { orgId: 0 }))).code, "INVALID_INPUT");
       assert.deepEqual(requests(), []);
     });
 
@@ -215,36 +215,36 @@ describe("fleet administration: clients against the simulator", function () {
       const user = bl().users.find((u) => u.orgId === mainOrg())!;
       sim.addFault({ provider: "blynk", path: `${ORG}/device/transfer/to-owner`, status: 404, times: 1 });
       paths.length = 0;
-      await fleet.transferDevice(blynk, id, { userId: user.id });
+      await blynk.transferDevice(id, { userId: user.id });
       assert.deepEqual(requests(), [`POST ${ORG}/device/transfer/to-owner`, `POST ${ORG}/device/transfer`]);
       assert.equal((bl().devices.find((x) => x.id === id) as BlynkDevice).ownerUserId, user.id);
       paths.length = 0;
       // A 404 that names the device is a real answer: no second try.
-      assert.equal((await rejects(fleet.transferDevice(blynk, 2_000_000_000, { userId: user.id }))).code, "NOT_FOUND");
+      assert.equal((await rejects(blynk.transferDevice(2_000_000_000, { userId: user.id }))).code, "NOT_FOUND");
       assert.deepEqual(requests(), [`POST ${ORG}/device/transfer/to-owner`]);
     });
 
     it("removes the owner, clears the data and deletes the device", async () => {
       const owner = bl().users[1];
       const thermostat = bl().templates.find((t) => t.events.length > 0)!;
-      const id = (await fleet.createDevice(blynk, { templateId: thermostat.templateId, name: "Doomed", ownerId: owner.id })).id as number;
+      const id = (await blynk.createDevice({ templateId: thermostat.templateId, name: "Doomed", ownerId: owner.id })).id as number;
       await blynk.triggerEvent(id, thermostat.events[0].code, "before clearing");
-      assert.equal((await collect(fleet.deviceTimeline(blynk, id))).length, 1);
+      assert.equal((await collect(blynk.deviceTimeline(id))).length, 1);
       paths.length = 0;
-      await fleet.removeOwner(blynk, id);
+      await blynk.removeOwner(id);
       assert.equal((bl().devices.find((x) => x.id === id) as BlynkDevice).ownerUserId, undefined);
-      await fleet.clearData(blynk, id);
-      assert.equal((await collect(fleet.deviceTimeline(blynk, id))).length, 0);
-      await fleet.deleteDevice(blynk, String(id));
+      await blynk.clearData(id);
+      assert.equal((await collect(blynk.deviceTimeline(id))).length, 0);
+      await blynk.deleteDevice(String(id));
       assert.equal((await rejects(blynk.getDevice(id))).code, "NOT_FOUND");
       assert.deepEqual(requests().slice(0, 4), [`DELETE ${ORG}/device/owner`, `DELETE ${ORG}/device/clear`, `GET ${ORG}/device/timeline`, `DELETE ${ORG}/device`]);
-      assert.equal((await rejects(fleet.deleteDevice(blynk, id))).code, "NOT_FOUND");
+      assert.equal((await rejects(blynk.deleteDevice(id))).code, "NOT_FOUND");
     });
 
     it("never puts a device token into an error or a result it did not ask for", async () => {
       const id = await fresh("Secret Keeper");
-      const results = [await blynk.getDevice(id), await fleet.renameDevice(blynk, id, "Secret Keeper 2"), ...(await collect(fleet.listFleet(blynk, { includeSubOrgs: true })))];
-      const err = await rejects(fleet.renameDevice(blynk, 2_000_000_000, "x"));
+      const results = [await blynk.getDevice(id), await blynk.renameDevice(id, "Secret Keeper 2"), ...(await collect(blynk.listDevices({ includeSubOrgs: true })))];
+      const err = await rejects(blynk.renameDevice(2_000_000_000, "x"));
       assert.equal(findSecret({ results, m: err.message }, secretStrings(sim)), undefined);
     });
   });
@@ -254,46 +254,43 @@ describe("fleet administration: clients against the simulator", function () {
       const d = mainDevices().find((x) => sim.fleet.blynk.templates.find((t) => t.id === x.templateId)!.events.length > 1)!;
       const t = bl().templates.find((x) => x.id === d.templateId)!;
       for (const ev of t.events.slice(0, 3)) await blynk.triggerEvent(d.id, ev.code, "from the fleet test");
-      const all = await collect(fleet.deviceTimeline(blynk, d.id, { pageSize: 2 }));
+      const all = await collect(blynk.deviceTimeline(d.id, { pageSize: 2 }));
       assert.ok(all.length >= 3);
-      const paged = await collect(fleet.deviceTimeline(blynk, d.id));
+      const paged = await collect(blynk.deviceTimeline(d.id));
       assert.deepEqual(all, paged);
       const type = t.events[0].type;
-      const filtered = await collect(fleet.deviceTimeline(blynk, d.id, { eventType: type.toLowerCase() }));
+      const filtered = await collect(blynk.deviceTimeline(d.id, { eventType: type.toLowerCase() }));
       assert.ok(filtered.length >= 1 && filtered.every((e) => e.eventType === type));
       paths.length = 0;
-      assert.equal((await rejects(collect(fleet.deviceTimeline(blynk, d.id, { eventType: "no such!" })))).code, "INVALID_INPUT");
-      assert.equal((await rejects(collect(fleet.deviceTimeline(blynk, "x1")))).code, "INVALID_INPUT");
+      assert.equal((await rejects(collect(blynk.deviceTimeline(d.id, { eventType: "no such!" })))).code, "INVALID_INPUT");
+      assert.equal((await rejects(collect(blynk.deviceTimeline("x1")))).code, "INVALID_INPUT");
       assert.deepEqual(requests(), []);
     });
 
     it("reads the actions log, the tags and the metafields with their typed values", async () => {
       const d = mainDevices().find((x) => x.tags.length > 0 && x.ownerUserId !== undefined && x.firstConnectTime > 0)!;
-      const logs = await collect(fleet.deviceLogs(blynk, d.id, { pageSize: 3 }));
+      const logs = await collect(blynk.deviceLogs(d.id, { pageSize: 3 }));
       assert.ok(logs.every((l) => typeof l.createdAt === "number"));
-      const tags = await fleet.deviceTags(blynk, d.id);
+      const tags = await blynk.deviceTags(d.id);
       assert.deepEqual(tags.map((x) => x.id), [...d.tags]);
-      const fields = await fleet.deviceMetafields(blynk, d.id);
+      const fields = await blynk.listMetafields(d.id);
       assert.ok(fields.length > 0);
       assert.ok(fields.every((f) => typeof (f.value as { type?: unknown }).type === "string" && "isRequired" in f));
-      assert.equal((await rejects(fleet.deviceTags(blynk, 2_000_000_000))).code, "NOT_FOUND");
+      assert.equal((await rejects(blynk.deviceTags(2_000_000_000))).code, "NOT_FOUND");
     });
 
-    it("answers history and the Blynk-only changes with UNSUPPORTED on Flatpeak, before sending", async () => {
-      const id = sim.fleet.flatpeak.devices[0].id;
-      const calls: Array<Promise<unknown>> = [
-        collect(fleet.deviceTimeline(flat, id)),
-        collect(fleet.deviceLogs(flat, id)),
-        fleet.deviceTags(flat, id),
-        fleet.deviceMetafields(flat, id),
-        fleet.renameDevice(flat, id, "x"),
-        fleet.transferDevice(flat, id, { userId: 1 }),
-        fleet.removeOwner(flat, id),
-        fleet.clearData(flat, id),
-        fleet.lastActivated(flat, 5),
-        fleet.updateDevice(blynk, 1, { referenceId: "x" }),
-      ];
-      for (const c of calls) assert.equal((await rejects(c)).code, "UNSUPPORTED");
+    it("offers history and the Blynk-only changes on Blynk only (update on Flatpeak only): UNSUPPORTED on the other cloud, before sending", async () => {
+      const unsupported = (e: Error & { code?: string }) => e.code === "UNSUPPORTED";
+      assert.throws(() => clientOf(flat, "blynk", "deviceHistory"), unsupported);
+      assert.throws(() => clientOf(blynk, "flatpeak", "manageDevice"), unsupported);
+      for (const action of ["rename", "transferToUser", "transferToOrg", "removeOwner", "clearData"] as const) assert.equal(offersManageAction("flatpeak", action), false, action);
+      assert.equal(offersManageAction("blynk", "update"), false);
+      assert.equal((await rejects(collect(flat.listDevices({ by: "activated", minutes: 5 })))).code, "UNSUPPORTED");
+      // The declaration and the methods agree: the other cloud's client has no such method to call by mistake.
+      for (const method of ["deviceTimeline", "deviceLogs", "deviceTags", "renameDevice", "transferDevice", "removeOwner", "clearData", "lastActivated"]) {
+        assert.equal(method in flat, false, method);
+      }
+      assert.equal("updateDevice" in blynk, false);
       assert.deepEqual(requests(), []);
     });
   });
@@ -302,7 +299,7 @@ describe("fleet administration: clients against the simulator", function () {
     const location = () => sim.fleet.flatpeak.devices[0].locations[0];
 
     it("creates, updates and deletes a device", async () => {
-      const created = await fleet.createDevice(flat, {
+      const created = await flat.createDevice({
         referenceId: "FLEET-TEST-1",
         deviceType: "battery_system",
         locations: `${location()}, ${location()}`,
@@ -312,10 +309,10 @@ describe("fleet administration: clients against the simulator", function () {
       assert.equal(created.reference_id, "FLEET-TEST-1");
       assert.deepEqual(created.locations, [location()]);
       assert.equal(created.manufacturer, "Tesla");
-      const updated = await fleet.updateDevice(flat, created.id, { referenceId: "FLEET-TEST-1b" });
+      const updated = await flat.updateDevice(created.id, { referenceId: "FLEET-TEST-1b" });
       assert.equal(updated.reference_id, "FLEET-TEST-1b");
       assert.equal((await flat.getDevice(created.id as string)).reference_id, "FLEET-TEST-1b");
-      await fleet.deleteDevice(flat, created.id);
+      await flat.deleteDevice(created.id);
       assert.equal((await rejects(flat.getDevice(created.id as string))).code, "NOT_FOUND");
       assert.deepEqual(requests(), [
         "POST /devices",
@@ -328,7 +325,7 @@ describe("fleet administration: clients against the simulator", function () {
 
     it("checks reference id, type, locations and the optional fields before sending", async () => {
       const ok = { referenceId: "R1", deviceType: "OTHER", locations: [location()] };
-      const cases: Array<[fleet.CreateInput, RegExp]> = [
+      const cases: Array<[CreateInput, RegExp]> = [
         [{ ...ok, referenceId: " " }, /^referenceId:/],
         [{ ...ok, referenceId: "x".repeat(256) }, /^referenceId: has 256/],
         [{ ...ok, deviceType: "TOASTER" }, /^deviceType:/],
@@ -341,21 +338,21 @@ describe("fleet administration: clients against the simulator", function () {
         [{ ...ok, extra: "text" }, /^device:/],
       ];
       for (const [input, re] of cases) {
-        const err = await rejects(fleet.createDevice(flat, input));
+        const err = await rejects(flat.createDevice(input));
         assert.equal(err.code, "INVALID_INPUT", JSON.stringify(input).slice(0, 80));
         assert.match(err.message, re);
       }
-      assert.equal((await rejects(fleet.updateDevice(flat, sim.fleet.flatpeak.devices[1].id, {}))).code, "INVALID_INPUT");
-      assert.equal((await rejects(fleet.updateDevice(flat, "dev_../x", { referenceId: "x" }))).code, "INVALID_INPUT");
-      assert.equal((await rejects(fleet.deleteDevice(flat, 42))).code, "INVALID_INPUT");
+      assert.equal((await rejects(flat.updateDevice(sim.fleet.flatpeak.devices[1].id, {}))).code, "INVALID_INPUT");
+      assert.equal((await rejects(flat.updateDevice("dev_../x", { referenceId: "x" }))).code, "INVALID_INPUT");
+      assert.equal((await rejects(flat.deleteDevice(42))).code, "INVALID_INPUT");
       assert.deepEqual(requests(), []);
     });
 
     it("passes the cloud's 400 on as API_ERROR and an unknown device as NOT_FOUND", async () => {
-      const err = await rejects(fleet.createDevice(flat, { referenceId: "R", deviceType: "OTHER", locations: [location()], extra: { properties: { pv_tilt: 500 } } }));
+      const err = await rejects(flat.createDevice({ referenceId: "R", deviceType: "OTHER", locations: [location()], extra: { properties: { pv_tilt: 500 } } }));
       assert.equal(err.code, "API_ERROR");
       assert.match(err.message, /400/);
-      assert.equal((await rejects(fleet.updateDevice(flat, "dev_000000000000000000000000", { referenceId: "x" }))).code, "NOT_FOUND");
+      assert.equal((await rejects(flat.updateDevice("dev_000000000000000000000000", { referenceId: "x" }))).code, "NOT_FOUND");
     });
   });
 

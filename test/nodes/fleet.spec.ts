@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { BlynkDevice, Simulator } from "../../src/simulator";
-import * as fleet from "../../src/api/fleet";
+import type { BlynkClient } from "../../src/api";
 import { minimumInterval } from "../../src/api/watch";
 import { clientFor, withSimulator } from "../support/sim";
 import { account, withTime, helper, nextMessages, statuses } from "../support/nodes";
@@ -40,7 +40,7 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
   const create = async (name: string): Promise<number> => {
     const c = clientFor(sim, "blynk");
     try {
-      return (await fleet.createDevice(c, { templateId: template(), name })).id as number;
+      return (await c.createDevice({ templateId: template(), name })).id as number;
     } finally {
       c.close();
     }
@@ -327,11 +327,11 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
     it("sends the timeline one entry per message with msg.parts, and a join rebuilds it; the event type filters", async () => {
       const d = mainDevices().find((x) => x.firstConnectTime > 0)!;
       const t = bl().templates.find((x) => x.id === d.templateId)!;
-      const c = clientFor(sim, "blynk");
+      const c = clientFor(sim, "blynk") as BlynkClient;
       let total = 0;
       try {
         for (const ev of t.events.slice(0, 2)) await c.triggerEvent(d.id, ev.code, "for the history node");
-        for await (const p of fleet.deviceTimeline(c, d.id)) total += p.items.length;
+        for await (const p of c.deviceTimeline(d.id)) total += p.items.length;
       } finally {
         c.close();
       }
@@ -514,8 +514,8 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
       assert.ok(seen.some((s) => s.fill === "green" && /^\d+\/\d+ online · \d{2}:\d{2}$/.test(s.text)), JSON.stringify(seen));
       // A device new in the account is sent with its state (offline: it was never seen).
       const c = clientFor(sim, "flatpeak");
-      const created = await fleet
-        .createDevice(c, { referenceId: "WATCHED-NEW", deviceType: "OTHER", locations: [devs[0].locations[0]] })
+      const created = await c
+        .createDevice({ referenceId: "WATCHED-NEW", deviceType: "OTHER", locations: [devs[0].locations[0]] })
         .finally(() => c.close());
       await until(() => got.some((m) => m.topic === created.id), 5000, "the new device");
       const m = got.find((x) => x.topic === created.id)!;

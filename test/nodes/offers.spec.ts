@@ -22,7 +22,7 @@ describe("the offers in the editor's settings", function () {
 
   it("the account node exports devicecloudAccountOffers: each cloud's operations and manage actions, as its client declares them", async () => {
     await loadFlow([{ id: "acc", type: "devicecloud-account", provider: "blynk", simulate: true }]);
-    const exported = (helper.settings({}) as unknown as RuntimeSettings).exportNodeSettings({});
+    const exported = (helper.settings(undefined as never) as unknown as RuntimeSettings).exportNodeSettings({});
     // As the editor receives it: JSON.
     const offers = JSON.parse(JSON.stringify(exported.devicecloudAccountOffers));
     assert.deepEqual(offers, {

@@ -185,6 +185,7 @@ function flowsFor(sim, extraCases) {
     account("acc-bl", "blynk"),
     account("acc-fp-login", "flatpeak"),
     account("acc-bl-login", "blynk"),
+    account("acc-bl-ds", "blynk"),
     // (a) our node
     getDevice("a-get", "acc-fp"),
     junction("a-get-end"),
@@ -261,7 +262,9 @@ function flowsFor(sim, extraCases) {
     "acc-fp-login": { clientId: fp.clientId, clientSecret: fp.clientSecret },
     "acc-bl": { clientId: bl.clientId, clientSecret: bl.clientSecret },
     "acc-bl-login": { clientId: bl.clientId, clientSecret: bl.clientSecret },
+    "acc-bl-ds": { clientId: bl.clientId, clientSecret: bl.clientSecret },
     "b-login-req": { user: fp.clientId, password: fp.clientSecret },
+    ...Object.assign({}, ...extraCases.map((c) => c.creds)),
   };
   return { flows, creds };
 }
@@ -294,6 +297,10 @@ async function startNodeRed(sim, userDir, extraCases) {
   const store = RED.nodes.getNode("b-login-store");
   for (let i = 0; i < 200 && !store.context().flow.get("fpToken"); i++) await sleep(50);
   if (!store.context().flow.get("fpToken")) throw new Error("the core flow did not log in");
+  for (const c of extraCases.filter((x) => x.ready)) {
+    for (let i = 0; i < 200 && !c.ready(RED); i++) await sleep(50);
+    if (!c.ready(RED)) throw new Error(`the core flow of ${c.key} did not log in`);
+  }
   return {
     RED,
     stop: async () => {
@@ -485,8 +492,8 @@ async function main() {
     const newNodes = async () => {
       await control(sim, "POST", "latency", { ms: 0 });
       say("");
-      say(`## The newer nodes, each against its core flow (simulator latency 0 ms)${extraCases.length ? "" : ": none in this package"}`);
-      await runNewNodes({ say, table, closedLoop, median, summarize, f0, f2 }, extraCases, (start, end, err) => flowDriver(RED, start, end, err), CFG.newNodes);
+      say(`## The newer nodes, each against its core flow and raw requests (simulator latency 0 ms)${extraCases.length ? "" : ": none in this package"}`);
+      await runNewNodes({ say, table, closedLoop, median, summarize, f0, f2, sleep }, extraCases, (start, end, err) => flowDriver(RED, start, end, err), CFG.newNodes, { fpToken });
     };
     if (only === "new") {
       // The newer nodes' rows alone (node test/bench/bench.js --only=new).

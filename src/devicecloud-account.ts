@@ -15,7 +15,7 @@ export = function (RED: NodeAPI): void {
     const { provider, simulate } = accountOptions(def);
     node.provider = provider;
     node.simulate = simulate;
-    const opened = openClient(def, node.credentials ?? {});
+    const opened = openClient(def, node.credentials ?? {}, (id) => RED.nodes.getNode(id));
     // Kept for every later request; a misconfigured account fails each message with the same clear error.
     opened.catch(() => undefined);
     node.client = () => opened.then((o) => o.client);

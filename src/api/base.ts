@@ -90,8 +90,9 @@ export function buildTransport(
     headers: extra.headers,
     login: extra.login,
     credentialHint: extra.credentialHint,
-    secrets: [config.clientSecret],
+    secrets: typeof config.tls?.passphrase === "string" ? [config.clientSecret, config.tls.passphrase] : [config.clientSecret],
     onRequest: config.onRequest,
+    tls: config.tls,
   });
 }
 

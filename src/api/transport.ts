@@ -10,6 +10,7 @@ import axios, { AxiosHeaders, type AxiosAdapter, type AxiosResponse, type Intern
 import { CancelledError, DeviceCloudError, redact, type ErrorCode } from "./errors";
 import { Gate } from "./gate";
 import { TokenSource, type IssuedToken } from "./token";
+import type { TlsOptions } from "./types";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -47,6 +48,8 @@ export interface TransportOptions {
   /** Strings that must never appear in an error message (client secret, …). The current token is added. */
   secrets: string[];
   onRequest?: (info: { method: string; path: string }) => void;
+  /** The https agent's CA, client certificate and key (a TLS configuration on the account). */
+  tls?: TlsOptions;
 }
 
 /** Longest Retry-After the client waits for; beyond that the request fails with RATE_LIMITED at once. */
@@ -102,7 +105,7 @@ export class Transport {
     this.host = url.host;
     const agentOptions = { keepAlive: true, keepAliveMsecs: AXIOS_KEEPALIVE_MS, maxSockets: opts.concurrency, scheduling: "lifo" as const };
     this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent(agentOptions);
+    this.httpsAgent = new https.Agent({ ...agentOptions, ...opts.tls });
     this.adapter = axios.getAdapter("http");
     // axios's defaults but their headers (by method, for its pipeline): each request brings all of its own.
     const { headers: _byMethod, ...defaults } = axios.defaults;
@@ -413,8 +416,13 @@ export class Transport {
       ERR_BAD_RESPONSE: "the answer was malformed",
     };
     const reason = reasons[code] ?? (/hang up/i.test(e?.message ?? "") ? "the connection was closed before an answer" : "a network error");
+    if (/CERTIFICATE_REQUIRED|ALERT_HANDSHAKE_FAILURE/.test(code)) {
+      return new DeviceCloudError("NETWORK", `Could not reach ${this.host}: it asks for a client certificate (${code}); give one in a TLS configuration on the account.`);
+    }
     if (/certificate|self[- ]signed|CERT_|SSL|TLS/i.test(`${code} ${e?.message ?? ""}`)) {
-      return new DeviceCloudError("NETWORK", `Could not reach ${this.host}: its TLS certificate was not accepted (${code || "TLS"}).`);
+      const untrusted = /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_UNTRUSTED/.test(code);
+      const hint = untrusted ? ": no CA this account trusts signed it (if your own CA did, add it in a TLS configuration on the account)" : "";
+      return new DeviceCloudError("NETWORK", `Could not reach ${this.host}: its TLS certificate was not accepted (${code || "TLS"})${hint}.`);
     }
     return new DeviceCloudError("NETWORK", `Could not reach ${this.host}: ${reason}${code ? ` (${code})` : ""}.`);
   }

@@ -2,6 +2,7 @@
 
 export type Provider = "flatpeak" | "blynk";
 
+import type { AgentOptions } from "node:https";
 import type { Operation } from "./base";
 
 export type { Operation, ManageAction, Offers } from "./base";
@@ -129,7 +130,12 @@ export interface ClientConfig {
   rateLimit?: { limit?: number; windowMs: number };
   /** Called for every outgoing request (method and path only; never headers): used by tests and debug logs. */
   onRequest?: (info: { method: string; path: string }) => void;
+  /** For https: a CA to trust, a client certificate, by Node's own option names. */
+  tls?: TlsOptions;
 }
+
+/** What a TLS configuration gives an account's https connections (see Node's tls.connect). */
+export type TlsOptions = Pick<AgentOptions, "ca" | "cert" | "key" | "pfx" | "passphrase" | "servername" | "rejectUnauthorized">;
 
 export type PriceDirection = "IMPORT" | "EXPORT";
 

@@ -1,5 +1,6 @@
 /** Opening an account's client from its properties and credentials (the account node and the editor's test). */
-import { createClient, invalidInput, resolveBaseUrl, type AnyClient, type Provider } from "../api";
+import { createSecureContext } from "node:tls";
+import { createClient, invalidInput, resolveBaseUrl, type AnyClient, type Provider, type TlsOptions } from "../api";
 import type { Simulator } from "../simulator";
 import { acquireSimulator, releaseSimulator } from "./simulator-host";
 import type { AccountCredentials, AccountDef } from "./types";
@@ -48,13 +49,44 @@ export function withEnvVars(def: AccountDef, creds: AccountCredentials, lookup: 
   return { def: resolve(def, ["server", "apiVersion", "timeout"]), creds: resolve(creds, ["clientId", "clientSecret"]) };
 }
 
+/** The core `tls-config` node, as Node-RED's own http request and mqtt nodes use it. */
+interface TlsConfigNode {
+  valid?: boolean;
+  addTLSOptions(opts: Record<string, unknown>): Record<string, unknown>;
+}
+
+const TLS_OPTIONS = ["ca", "cert", "key", "pfx", "passphrase", "servername", "rejectUnauthorized"] as const;
+
+/**
+ * The TLS options of the `tls-config` node the account names (blank: none). They are tried here, so that a broken
+ * file or a wrong passphrase is one INVALID_INPUT naming the field rather than a failure of every request.
+ */
+export function accountTls(id: unknown, getNode: (id: string) => unknown): TlsOptions | undefined {
+  if (typeof id !== "string" || id.trim() === "") return undefined;
+  const node = getNode(id) as Partial<TlsConfigNode> | null;
+  if (!node || typeof node.addTLSOptions !== "function") throw invalidInput("tls", "the TLS configuration the account names is not deployed: deploy it, or clear the field.");
+  if (node.valid === false) throw invalidInput("tls", "the TLS configuration could not read its certificate, key or CA (its own error is in the log).");
+  const all = node.addTLSOptions({});
+  const options: Record<string, unknown> = {};
+  for (const name of TLS_OPTIONS) if (all[name] !== undefined) options[name] = all[name];
+  try {
+    createSecureContext(options as TlsOptions);
+  } catch (err) {
+    const e = err as { reason?: string; code?: string };
+    throw invalidInput("tls", `the TLS configuration's certificate, key or CA cannot be used (${e.reason ?? e.code ?? "unreadable"}): check them and the passphrase.`);
+  }
+  return options as TlsOptions;
+}
+
 /**
  * Builds the client for an account's properties and credentials (also used by the editor's "Test connection",
- * before the account is deployed). Resolves with the client and a release function.
+ * before the account is deployed). `getNode` finds the account's TLS configuration. Resolves with the client and a
+ * release function.
  */
 export async function openClient(
   def: AccountDef,
   creds: AccountCredentials,
+  getNode: (id: string) => unknown = () => null,
 ): Promise<{ client: AnyClient; release: () => Promise<void> }> {
   // Node-RED has replaced every variable it knows in a deployed account; one left is not set.
   ({ def, creds } = withEnvVars(def, creds, () => undefined));
@@ -87,7 +119,7 @@ export async function openClient(
   const secretName = provider === "flatpeak" ? "the API key (sk_live_… or sk_test_…)" : "the OAuth2 client secret";
   if (clientId === "") throw invalidInput("clientId", `enter ${idName} in the account node, or turn on simulate.`);
   if (clientSecret === "") throw invalidInput("clientSecret", `enter ${secretName} in the account node, or turn on simulate.`);
-  const client = createClient({ ...common, baseUrl, clientId, clientSecret });
+  const client = createClient({ ...common, baseUrl, clientId, clientSecret, tls: accountTls(def.tls, getNode) });
   return {
     client,
     release: async () => {

@@ -122,6 +122,7 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       apiVersion: typeof body.apiVersion === "string" ? body.apiVersion : "",
       simulate: body.simulate === true || body.simulate === "true",
       timeout: body.timeout as number | string | undefined,
+      tls: typeof body.tls === "string" ? body.tls : "",
     } as AccountDef;
     const creds: AccountCredentials = {
       clientId: typeof body.clientId === "string" ? body.clientId : "",
@@ -142,7 +143,7 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       // As Node-RED reads "${NAME}" in the deployed account: its flow's and the global environment, then the process's.
       const deployed = def.id ? RED.nodes.getNode(def.id) : null;
       const resolved = withEnvVars(def, creds, (name) => RED.util.getSetting(deployed as never, name));
-      opened = await openClient(resolved.def, resolved.creds);
+      opened = await openClient(resolved.def, resolved.creds, (id) => RED.nodes.getNode(id));
       if (asked.signal.aborted) await opened.release();
       const result = await opened.client.testConnection({ signal: asked.signal });
       res.json({ ok: true, ...result });

@@ -13,6 +13,8 @@ export interface AccountDef extends NodeDef {
   apiVersion?: string;
   simulate?: boolean;
   timeout?: number | string;
+  /** The id of a core `tls-config` node: a CA to trust, a client certificate. */
+  tls?: string;
 }
 
 export interface AccountNode extends Node<AccountCredentials> {

@@ -5,18 +5,15 @@
  * always checked, plain http goes only to loopback, and a redirect is never followed with credentials.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
-import path from "node:path";
 import type { Simulator } from "../../src/simulator";
 import { TokenStore } from "../../src/simulator/tokens";
 import { resolveBaseUrl } from "../../src/api/server";
 import { SECRETS, clientFor, collect, findSecret, secretStrings, withSimulator } from "../support/sim";
 import { account, helper, loadFlow } from "../support/nodes";
+import { selfSigned } from "../support/tls";
 import { FLOW_TYPES, SUPPORTED, recordCalls, startHelper, stopHelper, waitFor, type Call } from "./helpers";
 
 type Provider = "flatpeak" | "blynk";
@@ -379,23 +376,3 @@ describe("reliability: secrets never leave the account", function () {
     }
   });
 });
-
-/** A self-signed certificate for localhost, made now: with openssl when there is one, else with Node alone. */
-function selfSigned(): { key: string; cert: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "devicecloud-tls-"));
-  try {
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-      { stdio: "ignore" },
-    );
-    return { key: fs.readFileSync(path.join(dir, "key.pem"), "utf8"), cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8") };
-  } catch {
-    // No openssl: the selfsigned package, if present, makes one in JavaScript.
-    const selfsigned = require("selfsigned") as { generate(a: unknown[], o: unknown): { private: string; cert: string } };
-    const pems = selfsigned.generate([{ name: "commonName", value: "localhost" }], { days: 1, keySize: 2048 });
-    return { key: pems.private, cert: pems.cert };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}

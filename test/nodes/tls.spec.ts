@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { SECRETS, findSecret, withSimulator } from "../support/sim";
-import { ALL_NODES, account, helper, statuses } from "../support/nodes";
+import { ALL_NODES, account, freshRuntimeEach, helper, statuses } from "../support/nodes";
 import { PROXIED_NAME, loopbackProxy, privatePki, tlsFront, type PrivatePki } from "../support/tls";
 
 const TLS_NODE = require("@node-red/nodes/core/network/05-tls.js");
@@ -24,15 +24,8 @@ describe("the account's TLS configuration (tls-config), against a loopback TLS s
   after(async () => {
     await sim.close();
   });
-  beforeEach((done) => {
-    sim.resetStats();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-    await front?.close();
-  });
+  freshRuntimeEach(() => sim);
+  afterEach(() => front?.close());
 
   const deviceId = () => sim.fleet.blynk.devices.find((d) => d.orgId === sim.fleet.blynk.orgs[0].id)!.id;
 

@@ -1,9 +1,10 @@
 /**
  * What goes on the wire (issue 16): the transport calls axios's http adapter itself with a configuration merged
  * once, so the headers axios's request pipeline used to add are its own to send. A plain loopback server records
- * each request as it arrives.
+ * each request as it arrives. And what a shared caller's signal carries while many requests wait on it.
  */
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Transport } from "../../src/api/transport";
@@ -101,5 +102,21 @@ describe("transport: the request on the wire", function () {
         ["GET", "/c", null],
       ],
     );
+  });
+
+  it("requests sharing one caller's signal (a listing's pages, a poll) add one abort listener to it, however many wait", async () => {
+    // Each waiter listening on the shared signal itself would make every removal a scan of thousands of listeners.
+    const shared = new AbortController();
+    const pending = Array.from({ length: 200 }, (_, i) => transport.request({ method: "GET", path: `/page/${i}`, signal: shared.signal }));
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, getEventListeners(shared.signal, "abort").length)), 1);
+    try {
+      await Promise.all(pending);
+    } finally {
+      clearInterval(watch);
+    }
+    assert.equal(seen.length, 200);
+    assert.ok(most <= 1, `${most} abort listeners on the shared signal at once`);
+    assert.equal(getEventListeners(shared.signal, "abort").length, 0, "none left once all are answered");
   });
 });

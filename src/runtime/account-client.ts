@@ -64,7 +64,7 @@ const TLS_OPTIONS = ["ca", "cert", "key", "pfx", "passphrase", "servername", "re
 export function accountTls(id: unknown, getNode: (id: string) => unknown): TlsOptions | undefined {
   if (typeof id !== "string" || id.trim() === "") return undefined;
   const node = getNode(id) as Partial<TlsConfigNode> | null;
-  if (!node || typeof node.addTLSOptions !== "function") throw invalidInput("tls", "the TLS configuration the account names is not deployed: deploy it, or clear the field.");
+  if (!node || typeof node.addTLSOptions !== "function") throw invalidInput("tls", "the TLS configuration the account names is not running (not deployed, or it failed to start: see the log); deploy it, or clear the field.");
   if (node.valid === false) throw invalidInput("tls", "the TLS configuration could not read its certificate, key or CA (its own error is in the log).");
   const all = node.addTLSOptions({});
   const options: Record<string, unknown> = {};

@@ -316,6 +316,8 @@
         var html = ACCOUNT_ROW + entries.map(function (f) {
             return formRows(type, f);
         }).join("") + NAME_ROW;
+        // a node set enabled again registers again: one template per type
+        $('script[data-template-name="' + type + '"]').remove();
         $('<script type="text/html">').attr("data-template-name", type).text(html).appendTo("body");
     }
 

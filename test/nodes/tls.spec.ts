@@ -30,7 +30,7 @@ describe("the account's TLS configuration (tls-config), against a loopback TLS s
   const deviceId = () => sim.fleet.blynk.devices.find((d) => d.orgId === sim.fleet.blynk.orgs[0].id)!.id;
 
   /** An account on `front`, a get device with a Catch, and (when given) a tls-config with those credentials. */
-  async function load(tlsCreds?: Record<string, string>, server = front.url) {
+  async function load(tlsCreds?: Record<string, string>, server = front.url, verifyservercert = true) {
     const a = account(sim, "blynk", "acc", { server, ...(tlsCreds ? { tls: "tls" } : {}) });
     const flow: Array<Record<string, unknown>> = [
       { id: "t1", type: "tab", label: "test" },
@@ -42,7 +42,7 @@ describe("the account's TLS configuration (tls-config), against a loopback TLS s
     ];
     const creds: Record<string, unknown> = { ...a.creds };
     if (tlsCreds) {
-      flow.push({ id: "tls", type: "tls-config", name: "company CA", cert: "", key: "", ca: "", certname: "", keyname: "", caname: "", servername: "", verifyservercert: true });
+      flow.push({ id: "tls", type: "tls-config", name: "company CA", cert: "", key: "", ca: "", certname: "", keyname: "", caname: "", servername: "", verifyservercert });
       creds.tls = tlsCreds;
     }
     await helper.load([...ALL_NODES, TLS_NODE], flow as never, creds as never);
@@ -75,6 +75,14 @@ describe("the account's TLS configuration (tls-config), against a loopback TLS s
     assert.equal(caught, undefined, JSON.stringify(caught?.error));
     assert.equal(out!.payload.id, deviceId());
     assert.ok(front.forwarded() >= 1);
+  });
+
+  it("a TLS configuration with Verify server certificate unticked turns the check off, as for Node-RED's own nodes", async () => {
+    front = await tlsFront(new URL(sim.url), pki.server);
+    await load({}, front.url, false);
+    const { out, caught } = await ask();
+    assert.equal(caught, undefined, JSON.stringify(caught?.error));
+    assert.equal(out!.payload.id, deviceId());
   });
 
   it("a server that asks for a client certificate lets the account in only when the TLS configuration gives one", async () => {

@@ -108,6 +108,10 @@ describe("the account's TLS configuration (tls-config), against a loopback TLS s
     const everything = JSON.stringify([refused, out, seen, log.args.map((a) => a.map(String))]);
     assert.ok(everything.includes(String(deviceId())) && everything.includes("client certificate"), "the scan sees the messages");
     assert.equal(findSecret(everything, secrets), undefined);
+    // The flow the runtime holds (what an export or a flows file gets): the account names the TLS configuration only.
+    const held = (helper as any)._redNodes.getFlows().flows as Array<Record<string, unknown>>;
+    assert.equal(held.find((n) => n.id === "acc")!.tls, "tls");
+    assert.equal(findSecret(held, [...secrets, pki.client.cert.split("\n")[1]]), undefined);
   });
 
   it("applies through a proxy tunnel (HTTPS_PROXY) too: the client certificate reaches the server behind it", async () => {

@@ -7,15 +7,21 @@
  *   directory that holds it as a link (node_modules/@devicecloud/node-red-devicecloud -> the copy), as
  *   `npm install <folder>` would make it;
  * - Node-RED 4.1 (the project's devDependency) started headless on a free loopback port with a settings file;
+ * - the packed package installed by npm into a fresh user directory whose settings.js sets nothing of the package's;
+ * - the simulator run standalone (its CLI) and steered through its control API; a JSON request over http;
+ * - a deploy that waits until the flows have started, and the check that a Node-RED log holds no [error] and no secret;
  * - Chromium (Debian's, /usr/bin/chromium, or $CHROMIUM_PATH) driven by playwright-core.
  *
  * Plain Node (no dependency beyond the project's devDependencies).
  */
+const assert = require("assert/strict");
 const { spawn, spawnSync } = require("child_process");
 const fs = require("fs");
+const http = require("http");
 const net = require("net");
 const os = require("os");
 const path = require("path");
+const readline = require("readline");
 const kit = require("../../scripts/nodered-kit");
 
 const ROOT = kit.ROOT;
@@ -79,6 +85,30 @@ async function waitFor(check, ms) {
   return true;
 }
 
+/**
+ * Runs one end-to-end suite: `body({ t, tmp, atEnd })` with a runner `t` and a temp folder `tmp` (kept with
+ * E2E_KEEP=1). An error thrown outside a check counts as a failed check; what `atEnd(stop)` was given (Node-RED,
+ * the simulator) is stopped at the end, the last given first.
+ */
+async function runSuite(name, body) {
+  const t = createRunner();
+  const tmp = tempDir(`devicecloud-${name}-`);
+  out(`${name} e2e: work folder ${tmp}`);
+  const stops = [];
+  try {
+    await body({ t, tmp, atEnd: (stop) => stops.unshift(stop) });
+  } catch (e) {
+    await t.test(`${name} e2e`, () => {
+      throw e;
+    });
+  } finally {
+    for (const stop of stops) await stop();
+    if (process.env.E2E_KEEP) out(`kept ${tmp}`);
+    else fs.rmSync(tmp, { recursive: true, force: true });
+    t.finish(`${name} e2e`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The package
 
@@ -86,7 +116,7 @@ function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...opts });
   if (r.error) throw r.error;
   if (r.status !== 0) {
-    const tail = `${r.stdout || ""}${r.stderr || ""}`.split("\n").slice(-30).join("\n");
+    const tail = `${r.stdout || ""}${r.stderr || ""}`.split("\n").filter((l) => !/Unknown user config/.test(l)).slice(-30).join("\n");
     throw new Error(`${cmd} ${argv.join(" ")} failed (exit ${r.status})\n${tail}`);
   }
   return r;
@@ -133,6 +163,22 @@ function pack(tmp) {
 }
 
 /**
+ * The packed package (`pack`) installed by npm, as files, into a fresh user directory `tmp/user` with a settings.js
+ * made of `settings` (a plain object). Returns `{ tgz, userDir, installed }` (`installed`: the package's folder).
+ */
+function installPacked(tmp, settings, env = process.env) {
+  const tgz = pack(tmp);
+  const userDir = path.join(tmp, "user");
+  fs.mkdirSync(userDir);
+  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", private: true, version: "0.0.1" }));
+  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tgz], { cwd: userDir, env });
+  const installed = path.join(userDir, "node_modules", ...MODULE.split("/"));
+  assert.ok(!fs.lstatSync(installed).isSymbolicLink(), "installed as files, not as a link");
+  fs.writeFileSync(path.join(userDir, "settings.js"), `module.exports = ${JSON.stringify(settings)};\n`);
+  return { tgz, userDir, installed };
+}
+
+/**
  * A Node-RED user directory holding the package as a link, and a settings.js made of `settings` (a plain object;
  * values that are functions or RegExps are not supported).
  */
@@ -156,6 +202,59 @@ function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The simulator, standalone, and plain HTTP
+
+/**
+ * One HTTP request with a JSON body; resolves `{ status, json, text }` (json undefined when the body is not JSON).
+ * Rejects when no answer has come within `timeoutMs`. Without an `agent`, on a connection of its own: a kept-alive
+ * one may be closed by a busy server just as it is reused.
+ */
+function request(method, url, body, { agent = false, timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const headers = data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {};
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let json;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode, json, text });
+      });
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer to ${method} ${url} within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(data);
+  });
+}
+
+/**
+ * The simulator's CLI (`cli`: the installed package's nodes/simulator/cli.js) on a free port with `args`, in a child
+ * process: `{ url, credentials, control(method, route, body), stats(), fault(spec), stop() }`.
+ */
+async function startStandaloneSimulator(cli, args = []) {
+  const proc = spawn(process.execPath, [cli, "--port", "0", "--json", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const first = await new Promise((resolve, reject) => {
+    readline.createInterface({ input: proc.stdout }).once("line", resolve);
+    proc.once("exit", (code) => reject(new Error(`the simulator exited (${code}) before it started`)));
+  });
+  const info = JSON.parse(first);
+  const control = (method, route, body) => request(method, `${info.url}/_simulator/${route}`, body);
+  return {
+    ...info,
+    control,
+    stats: async () => (await control("GET", "stats")).json,
+    fault: async (spec) => assert.equal((await control("POST", "faults", spec)).status, 201),
+    stop: () => new Promise((resolve) => (proc.exitCode !== null ? resolve() : (proc.once("exit", resolve), proc.kill("SIGTERM")))),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -218,6 +317,28 @@ async function startNodeRed({ userDir, port, logFile, adminRoot = "/" }) {
   return nr;
 }
 
+/**
+ * A full deploy through POST <admin>/flows (`nr`: anything with `api(method, route, opts)` and the log so far in
+ * `log`). The answer can come before the new flows have started, so this waits, at most 30 s, until the log says
+ * "Stopping flows" and then "Started flows": the start of Node-RED's first flows, which may be logged just after
+ * its admin API answers, does not count. Returns Node-RED's answer.
+ */
+async function deploy(nr, flows, headers = {}) {
+  const from = nr.log.length;
+  const r = await nr.api("POST", "/flows", { body: flows, headers: { "Node-RED-Deployment-Type": "full", ...headers } });
+  assert.ok(r.status === 204 || r.status === 200, `POST /flows: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+  const started = () => /Stopping flows[\s\S]*Started flows/.test(nr.log.slice(from));
+  assert.ok(await waitFor(started, 30_000), "the log did not say 'Started flows' within 30 s of the deploy");
+  return r;
+}
+
+/** A Node-RED log has no [error] line, none of `secrets` and no Authorization header. */
+function assertCleanLog(log, secrets, what = "the log") {
+  assert.deepEqual(log.split("\n").filter((l) => /\[error\]/.test(l)), [], `${what}: [error] lines`);
+  for (const s of secrets) assert.ok(!log.includes(s), `${what} holds a secret (${s.slice(0, 6)}…)`);
+  assert.ok(!/Bearer\s|Basic\s/.test(log), `${what} holds an Authorization header`);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Chromium
 
@@ -258,15 +379,21 @@ module.exports = {
   MODULE,
   OUT,
   createRunner,
+  runSuite,
   out,
   sleep,
   waitFor,
   run,
   buildPackage,
   pack,
+  installPacked,
   makeUserDir,
   freePort,
+  request,
+  startStandaloneSimulator,
   startNodeRed,
+  deploy,
+  assertCleanLog,
   launchBrowser,
   tempDir,
 };

@@ -22,13 +22,10 @@
  *
  * Logs: e2e-out/limits-node-red.log. Closing line: "N passed, N failed"; exit 1 on a failure.
  */
-const { spawn } = require("child_process");
 const assert = require("assert/strict");
-const fs = require("fs");
 const http = require("http");
 const path = require("path");
-const readline = require("readline");
-const { MODULE, OUT, createRunner, freePort, out, pack, run, sleep, startNodeRed, tempDir } = require("./harness");
+const h = require("./harness");
 
 const SCOPE = "Platform API scope is not enabled for this oauth client.";
 const DEVICE_PATH = "/api/v1/organization/device";
@@ -36,49 +33,8 @@ const TRIGGER_PATH = "/api/v1/organization/device/trigger-event";
 /** With seed 1, 14,330 simulated Blynk devices put 10,001 in the account's organization (the rest in sub-organizations). */
 const BLYNK_DEVICES = 14_330;
 
-/** The simulator, standalone: `{ url, credentials, control(method, route, body), stop() }`. */
-async function startSimulator(cli) {
-  const proc = spawn(process.execPath, [cli, "--port", "0", "--json", "--blynk-devices", String(BLYNK_DEVICES)], { stdio: ["ignore", "pipe", "inherit"] });
-  const first = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout }).once("line", resolve);
-    proc.once("exit", (code) => reject(new Error(`the simulator exited (${code}) before it started`)));
-  });
-  const info = JSON.parse(first);
-  const control = (method, route, body) => request(method, `${info.url}/_simulator/${route}`, body);
-  return {
-    ...info,
-    control,
-    stats: async () => (await control("GET", "stats")).json,
-    fault: async (spec) => assert.equal((await control("POST", "faults", spec)).status, 201),
-    stop: () => new Promise((resolve) => (proc.exitCode !== null ? resolve() : (proc.once("exit", resolve), proc.kill("SIGTERM")))),
-  };
-}
-
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-/** One HTTP request with a JSON body; resolves `{ status, json }`. */
-function request(method, url, body, timeoutMs = 120_000) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(url, { method, agent, headers: data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {} }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode, json, text });
-      });
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer to ${method} ${url} within ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(data);
-  });
-}
+const request = (method, url, body) => h.request(method, url, body, { agent });
 
 /**
  * The flow: http-in for get device and trigger event, one Catch for both, a function that counts how often each
@@ -132,206 +88,165 @@ function flow(sim, watch) {
   return nodes;
 }
 
-async function main() {
-  const t = createRunner();
-  const tmp = tempDir("devicecloud-limits-");
-  out(`limits e2e: work folder ${tmp}`);
-  let nr;
+h.runSuite("limits", async ({ t, tmp, atEnd }) => {
+  atEnd(() => agent.destroy());
   let sim;
-  try {
-    let installed;
-    const ok = await t.test("the packed package installs into a fresh Node-RED user directory", async () => {
-      const tgz = pack(tmp);
-      const userDir = path.join(tmp, "user");
-      fs.mkdirSync(userDir);
-      fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", private: true, version: "0.0.1" }));
-      run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tgz], { cwd: userDir });
-      installed = path.join(userDir, "node_modules", ...MODULE.split("/"));
-      assert.ok(!fs.lstatSync(installed).isSymbolicLink(), "installed as files");
-      // Node-RED's defaults: nothing of the package's is set.
-      fs.writeFileSync(path.join(userDir, "settings.js"), `module.exports = ${JSON.stringify({ uiHost: "127.0.0.1", credentialSecret: "limits-e2e", editorTheme: { tours: false } })};\n`);
-      return path.basename(tgz);
-    });
-    if (!ok) return;
-    const userDir = path.join(tmp, "user");
+  let pkg;
+  const ok = await t.test("the packed package installs into a fresh Node-RED user directory", async () => {
+    // Node-RED's defaults: nothing of the package's is set.
+    pkg = h.installPacked(tmp, { uiHost: "127.0.0.1", credentialSecret: "limits-e2e", editorTheme: { tours: false } });
+    return path.basename(pkg.tgz);
+  });
+  if (!ok) return;
 
-    await t.test("the simulator runs standalone with 10,001 Blynk devices in the account's organization", async () => {
-      sim = await startSimulator(path.join(installed, "nodes", "simulator", "cli.js"));
-      return sim.url;
-    });
-    if (!sim) return;
-    // Devices of the account's organization, and a thermostat that has the event code.
-    const { createClient } = require(path.join(installed, "nodes", "api"));
-    const client = createClient({ provider: "blynk", baseUrl: sim.url, ...sim.credentials.blynk });
-    const page = await client.browseDevices({ pageSize: 1000 });
-    client.close();
-    const ids = page.items.map((d) => d.id);
-    const fleet = page.total;
-    const thermostat = page.items.find((d) => d.templateId === 353).id;
+  await t.test("the simulator runs standalone with 10,001 Blynk devices in the account's organization", async () => {
+    sim = await h.startStandaloneSimulator(path.join(pkg.installed, "nodes", "simulator", "cli.js"), ["--blynk-devices", String(BLYNK_DEVICES)]);
+    atEnd(() => sim.stop());
+    return sim.url;
+  });
+  if (!sim) return;
+  // Devices of the account's organization, and a thermostat that has the event code.
+  const { createClient } = require(path.join(pkg.installed, "nodes", "api"));
+  const client = createClient({ provider: "blynk", baseUrl: sim.url, ...sim.credentials.blynk });
+  const page = await client.browseDevices({ pageSize: 1000 });
+  client.close();
+  const ids = page.items.map((d) => d.id);
+  const fleet = page.total;
+  const thermostat = page.items.find((d) => d.templateId === 353).id;
 
-    const port = await freePort();
-    nr = await startNodeRed({ userDir, port, logFile: path.join(OUT, "limits-node-red.log") });
-    const base = nr.origin;
-    const deploy = async (watch) => {
-      const started = nr.log.split("Started flows").length;
-      const r = await nr.api("POST", "/flows", { body: flow(sim, watch), headers: { "Node-RED-Deployment-Type": "full" } });
-      assert.ok(r.status === 204 || r.status === 200, `POST /flows: ${r.status} ${r.text}`);
-      const until = Date.now() + 30_000;
-      while (nr.log.split("Started flows").length <= started) {
-        assert.ok(Date.now() < until, "the flows started");
-        await sleep(50);
-      }
-    };
-    let seq = 0;
-    const ask = (kind, deviceId) => {
-      const s = seq++;
-      return request("POST", `${base}/limits/${kind}`, { seq: s, deviceId }).then((r) => ({ ...r.json, httpStatus: r.status }));
-    };
-    const ended = async () => (await request("GET", `${base}/limits/ended`)).json;
-    const logins = async () => (await sim.stats()).logins.blynk;
+  const nr = await h.startNodeRed({ userDir: pkg.userDir, port: await h.freePort(), logFile: path.join(h.OUT, "limits-node-red.log") });
+  atEnd(() => nr.stop());
+  const base = nr.origin;
+  const deploy = (watch) => h.deploy(nr, flow(sim, watch));
+  let seq = 0;
+  const ask = (kind, deviceId) => {
+    const s = seq++;
+    return request("POST", `${base}/limits/${kind}`, { seq: s, deviceId }).then((r) => ({ ...r.json, httpStatus: r.status }));
+  };
+  const ended = async () => (await request("GET", `${base}/limits/ended`)).json;
+  const logins = async () => (await sim.stats()).logins.blynk;
 
-    if (!(await t.test("deploys the flow (account on the standalone simulator, defaults)", async () => deploy(false)))) return;
-    await ask("get", ids[0]); // logs in
+  if (!(await t.test("deploys the flow (account on the standalone simulator, defaults)", async () => deploy(false)))) return;
+  await ask("get", ids[0]); // logs in
 
-    await t.test("a get-device whose first three answers are 429 with Retry-After: 1 is answered in about 3 s", async () => {
-      await sim.fault({ path: DEVICE_PATH, status: 429, retryAfter: 1, times: 3 });
-      const t0 = Date.now();
-      const r = await ask("get", ids[1]);
-      const took = Date.now() - t0;
-      assert.equal(r.ok, true, JSON.stringify(r));
-      assert.ok(took >= 2900 && took < 5000, `${took} ms`);
-      return `answered in ${(took / 1000).toFixed(1)} s`;
-    });
+  await t.test("a get-device whose first three answers are 429 with Retry-After: 1 is answered in about 3 s", async () => {
+    await sim.fault({ path: DEVICE_PATH, status: 429, retryAfter: 1, times: 3 });
+    const t0 = Date.now();
+    const r = await ask("get", ids[1]);
+    const took = Date.now() - t0;
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.ok(took >= 2900 && took < 5000, `${took} ms`);
+    return `answered in ${(took / 1000).toFixed(1)} s`;
+  });
 
-    await t.test("600 get-device messages at concurrency 24 under 10 % 429 (Retry-After 0 or 1), 5 % 503, 5 % drops end in under a minute, each once", async () => {
-      await sim.control("POST", "stats/reset");
-      for (const spec of [
-        { status: 429, retryAfter: 0, probability: 0.05 },
-        { status: 429, retryAfter: 1, probability: 0.05 },
-        { status: 503, probability: 0.05 },
-        { drop: true, probability: 0.05 },
-      ]) {
-        await sim.fault({ path: DEVICE_PATH, ...spec });
-      }
-      const first = seq;
-      const answers = [];
-      const t0 = Date.now();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 24 }, async () => {
-          while (next < 600) {
-            const i = next++;
-            answers.push(await ask("get", ids[i % ids.length]));
-          }
-        }),
-      );
-      const took = Date.now() - t0;
-      await sim.control("DELETE", "faults");
-      await sleep(500); // anything answered twice is counted by now
-      const counts = (await ended()).ended;
-      const mine = Array.from({ length: 600 }, (_, i) => counts[first + i] || 0);
-      const codes = {};
-      for (const a of answers) if (!a.ok) codes[a.code] = (codes[a.code] || 0) + 1;
-      const st = await sim.stats();
-      assert.equal(answers.length, 600, "every HTTP request answered");
-      assert.deepEqual(mine.filter((c) => c !== 1), [], "each message ended exactly once");
-      assert.ok(took < 60_000, `${took} ms`);
-      assert.ok(!codes.RATE_LIMITED, `no message failed for a 429 of 0 or 1 s: ${JSON.stringify(codes)}`);
-      return `${(took / 1000).toFixed(1)} s; ${600 - answers.filter((a) => !a.ok).length} outputs, catches ${JSON.stringify(codes)}; ${st.requests} requests at the simulator`;
-    });
-
-    for (const retryAfter of ["86400", "Thu, 01 Jan 2099 00:00:00 GMT"]) {
-      await t.test(`a 429 with Retry-After: ${retryAfter} fails that one message with RATE_LIMITED at once and holds no other`, async () => {
-        await sim.fault({ path: DEVICE_PATH, status: 429, retryAfter: /^\d+$/.test(retryAfter) ? Number(retryAfter) : retryAfter, times: 1 });
-        const t0 = Date.now();
-        const first = ask("get", ids[2]).then((r) => ({ ...r, took: Date.now() - t0 }));
-        await sleep(50);
-        const others = await Promise.all(ids.slice(3, 23).map((id) => ask("get", id).then((r) => ({ ...r, took: Date.now() - t0 }))));
-        const all = [await first, ...others];
-        const failed = all.filter((a) => !a.ok);
-        assert.equal(failed.length, 1, JSON.stringify(failed));
-        assert.equal(failed[0].code, "RATE_LIMITED");
-        assert.match(failed[0].message, /asked to wait/);
-        const slowest = Math.max(...all.map((a) => a.took));
-        assert.ok(slowest < 3000, `every message answered within 3 s (slowest ${slowest} ms)`);
-        return `one RATE_LIMITED ("${failed[0].message.slice(0, 90)}…"); 21 messages answered within ${slowest} ms`;
-      });
+  await t.test("600 get-device messages at concurrency 24 under 10 % 429 (Retry-After 0 or 1), 5 % 503, 5 % drops end in under a minute, each once", async () => {
+    await sim.control("POST", "stats/reset");
+    for (const spec of [
+      { status: 429, retryAfter: 0, probability: 0.05 },
+      { status: 429, retryAfter: 1, probability: 0.05 },
+      { status: 503, probability: 0.05 },
+      { drop: true, probability: 0.05 },
+    ]) {
+      await sim.fault({ path: DEVICE_PATH, ...spec });
     }
+    const first = seq;
+    const answers = [];
+    const t0 = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 24 }, async () => {
+        while (next < 600) {
+          const i = next++;
+          answers.push(await ask("get", ids[i % ids.length]));
+        }
+      }),
+    );
+    const took = Date.now() - t0;
+    await sim.control("DELETE", "faults");
+    await h.sleep(500); // anything answered twice is counted by now
+    const counts = (await ended()).ended;
+    const mine = Array.from({ length: 600 }, (_, i) => counts[first + i] || 0);
+    const codes = {};
+    for (const a of answers) if (!a.ok) codes[a.code] = (codes[a.code] || 0) + 1;
+    const st = await sim.stats();
+    assert.equal(answers.length, 600, "every HTTP request answered");
+    assert.deepEqual(mine.filter((c) => c !== 1), [], "each message ended exactly once");
+    assert.ok(took < 60_000, `${took} ms`);
+    assert.ok(!codes.RATE_LIMITED, `no message failed for a 429 of 0 or 1 s: ${JSON.stringify(codes)}`);
+    return `${(took / 1000).toFixed(1)} s; ${600 - answers.filter((a) => !a.ok).length} outputs, catches ${JSON.stringify(codes)}; ${st.requests} requests at the simulator`;
+  });
 
-    await t.test("20 trigger-event messages refused with 403 'Platform API scope is not enabled' make at most 3 logins", async () => {
-      await sim.fault({ path: TRIGGER_PATH, status: 403, message: SCOPE });
-      const before = await logins();
-      const answers = [];
-      for (let i = 0; i < 10; i++) answers.push(await ask("trigger", thermostat));
-      answers.push(...(await Promise.all(Array.from({ length: 10 }, () => ask("trigger", thermostat)))));
-      const made = (await logins()) - before;
-      const st = await sim.stats();
-      await sim.control("DELETE", "faults");
-      assert.deepEqual(answers.map((a) => a.code), Array(20).fill("AUTH_FAILED"));
-      for (const a of answers) {
-        assert.ok(a.message.includes(SCOPE), a.message);
-        assert.ok(!a.message.includes(sim.credentials.blynk.clientSecret), "no secret in the message");
-      }
-      assert.ok(made <= 3, `${made} logins`);
-      const after = await ask("trigger", thermostat);
-      assert.equal(after.ok, true, `works again once the cloud allows it: ${JSON.stringify(after)}`);
-      return `${made} login(s) for 20 refusals; ${st.byRoute[`POST ${TRIGGER_PATH}`]} trigger-event requests sent; then accepted again`;
-    });
-
-    await t.test("a watch polling 10,001 devices spends 10,000 a minute without a 429 and leaves get-device its turn", async () => {
-      // A fresh window of the simulator's enforced 10,000 per minute (its default), so earlier tests do not count.
-      await sim.control("POST", "rate-limit", { provider: "blynk", spec: { limit: 10000, windowMs: 60000, retryAfter: false } });
-      await sim.control("POST", "stats/reset");
+  for (const retryAfter of ["86400", "Thu, 01 Jan 2099 00:00:00 GMT"]) {
+    await t.test(`a 429 with Retry-After: ${retryAfter} fails that one message with RATE_LIMITED at once and holds no other`, async () => {
+      await sim.fault({ path: DEVICE_PATH, status: 429, retryAfter: /^\d+$/.test(retryAfter) ? Number(retryAfter) : retryAfter, times: 1 });
       const t0 = Date.now();
-      await deploy(true);
-      const until = Date.now() + 20_000;
-      while ((await sim.stats()).requests < 1000) {
-        assert.ok(Date.now() < until, "the poll began");
-        await sleep(200);
-      }
-      const took = [];
-      for (let i = 0; i < 5; i++) {
-        const s = Date.now();
-        const r = await ask("get", ids[30 + i]);
-        took.push(Date.now() - s);
-        assert.equal(r.ok, true, JSON.stringify(r));
-        await sleep(1000);
-      }
-      const during = (await sim.stats()).requests;
-      assert.ok(Math.max(...took) < 3000, `get-device within 3 s during the poll: ${took.join(", ")} ms`);
-      const done = Date.now() + 120_000;
-      let watched;
-      while ((watched = (await ended()).watched) < fleet) {
-        assert.ok(Date.now() < done, `the poll ended within 2 minutes (${watched} devices sent)`);
-        await sleep(500);
-      }
-      const pollMs = Date.now() - t0;
-      const st = await sim.stats();
-      assert.equal(st.rateLimited, 0, "the simulator's 10,000 per minute refused none");
-      // 10,011 requests (11 pages and one per device) through a bucket of 167 that refills at 9,833 per 61.2 s.
-      assert.ok(st.requests > 10_000 && pollMs > 55_000, `spent evenly, not in a burst: ${st.requests} requests in ${pollMs} ms`);
-      return `get-device answered in ${took.join(", ")} ms while the poll had made ${during} requests; the poll sent ${watched} devices after ${(pollMs / 1000).toFixed(1)} s, ${st.requests} requests, 0 refused`;
+      const first = ask("get", ids[2]).then((r) => ({ ...r, took: Date.now() - t0 }));
+      await h.sleep(50);
+      const others = await Promise.all(ids.slice(3, 23).map((id) => ask("get", id).then((r) => ({ ...r, took: Date.now() - t0 }))));
+      const all = [await first, ...others];
+      const failed = all.filter((a) => !a.ok);
+      assert.equal(failed.length, 1, JSON.stringify(failed));
+      assert.equal(failed[0].code, "RATE_LIMITED");
+      assert.match(failed[0].message, /asked to wait/);
+      const slowest = Math.max(...all.map((a) => a.took));
+      assert.ok(slowest < 3000, `every message answered within 3 s (slowest ${slowest} ms)`);
+      return `one RATE_LIMITED ("${failed[0].message.slice(0, 90)}…"); 21 messages answered within ${slowest} ms`;
     });
-
-    await t.test("Node-RED's log has no [error] and no secret", async () => {
-      await nr.stop();
-      const errors = nr.log.split("\n").filter((l) => /\[error\]/.test(l));
-      assert.deepEqual(errors, []);
-      assert.ok(!nr.log.includes(sim.credentials.blynk.clientSecret), "no client secret in the log");
-      assert.ok(!/Bearer\s|Basic\s/.test(nr.log), "no Authorization header in the log");
-    });
-  } catch (e) {
-    await t.test("limits e2e", () => {
-      throw e;
-    });
-  } finally {
-    agent.destroy();
-    if (nr) await nr.stop();
-    if (sim) await sim.stop();
-    if (process.env.E2E_KEEP) out(`kept ${tmp}`);
-    else fs.rmSync(tmp, { recursive: true, force: true });
-    t.finish("limits e2e");
   }
-}
 
-main();
+  await t.test("20 trigger-event messages refused with 403 'Platform API scope is not enabled' make at most 3 logins", async () => {
+    await sim.fault({ path: TRIGGER_PATH, status: 403, message: SCOPE });
+    const before = await logins();
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await ask("trigger", thermostat));
+    answers.push(...(await Promise.all(Array.from({ length: 10 }, () => ask("trigger", thermostat)))));
+    const made = (await logins()) - before;
+    const st = await sim.stats();
+    await sim.control("DELETE", "faults");
+    assert.deepEqual(answers.map((a) => a.code), Array(20).fill("AUTH_FAILED"));
+    for (const a of answers) {
+      assert.ok(a.message.includes(SCOPE), a.message);
+      assert.ok(!a.message.includes(sim.credentials.blynk.clientSecret), "no secret in the message");
+    }
+    assert.ok(made <= 3, `${made} logins`);
+    const after = await ask("trigger", thermostat);
+    assert.equal(after.ok, true, `works again once the cloud allows it: ${JSON.stringify(after)}`);
+    return `${made} login(s) for 20 refusals; ${st.byRoute[`POST ${TRIGGER_PATH}`]} trigger-event requests sent; then accepted again`;
+  });
+
+  await t.test("a watch polling 10,001 devices spends 10,000 a minute without a 429 and leaves get-device its turn", async () => {
+    // A fresh window of the simulator's enforced 10,000 per minute (its default), so earlier tests do not count.
+    await sim.control("POST", "rate-limit", { provider: "blynk", spec: { limit: 10000, windowMs: 60000, retryAfter: false } });
+    await sim.control("POST", "stats/reset");
+    const t0 = Date.now();
+    await deploy(true);
+    assert.ok(await h.waitFor(async () => (await sim.stats()).requests >= 1000, 20_000), "the poll began within 20 s");
+    const took = [];
+    for (let i = 0; i < 5; i++) {
+      const s = Date.now();
+      const r = await ask("get", ids[30 + i]);
+      took.push(Date.now() - s);
+      assert.equal(r.ok, true, JSON.stringify(r));
+      await h.sleep(1000);
+    }
+    const during = (await sim.stats()).requests;
+    assert.ok(Math.max(...took) < 3000, `get-device within 3 s during the poll: ${took.join(", ")} ms`);
+    const done = Date.now() + 120_000;
+    let watched;
+    while ((watched = (await ended()).watched) < fleet) {
+      assert.ok(Date.now() < done, `the poll ended within 2 minutes (${watched} devices sent)`);
+      await h.sleep(500);
+    }
+    const pollMs = Date.now() - t0;
+    const st = await sim.stats();
+    assert.equal(st.rateLimited, 0, "the simulator's 10,000 per minute refused none");
+    // 10,011 requests (11 pages and one per device) through a bucket of 167 that refills at 9,833 per 61.2 s.
+    assert.ok(st.requests > 10_000 && pollMs > 55_000, `spent evenly, not in a burst: ${st.requests} requests in ${pollMs} ms`);
+    return `get-device answered in ${took.join(", ")} ms while the poll had made ${during} requests; the poll sent ${watched} devices after ${(pollMs / 1000).toFixed(1)} s, ${st.requests} requests, 0 refused`;
+  });
+
+  await t.test("Node-RED's log has no [error] and no secret", async () => {
+    await nr.stop();
+    h.assertCleanLog(nr.log, [sim.credentials.blynk.clientSecret]);
+  });
+});

@@ -23,11 +23,10 @@ const { spawn, spawnSync } = require("child_process");
 const assert = require("assert/strict");
 const { randomBytes } = require("crypto");
 const fs = require("fs");
-const net = require("net");
 const os = require("os");
 const path = require("path");
 const kit = require("../../scripts/nodered-kit");
-const { pack } = require("./harness");
+const { assertCleanLog, createRunner, deploy, freePort, out, pack, run, sleep } = require("./harness");
 const { checkPackContents, iconsOf } = require("../../scripts/validate");
 
 const ROOT = kit.ROOT;
@@ -40,54 +39,11 @@ const TARGETS = [
 ].filter((t) => !process.env.E2E_ONLY || String(t.major) === process.env.E2E_ONLY);
 const { NODE_TYPES: TYPES } = require("../../scripts/node-types");
 
-// ---------------------------------------------------------------------------------------------------------------
-// A tiny runner: named checks, one line each, and the closing line CI reads.
-
-let passed = 0;
-let failed = 0;
-const started = Date.now();
-
-async function test(name, fn) {
-  const t0 = Date.now();
-  try {
-    const note = await fn();
-    passed++;
-    out(`  ok   ${name} (${ms(t0)})${note ? `: ${note}` : ""}`);
-    return true;
-  } catch (e) {
-    failed++;
-    out(`  FAIL ${name} (${ms(t0)})\n${indent(e && e.stack ? e.stack : String(e))}`);
-    return false;
-  }
-}
-
-function out(line) {
-  process.stdout.write(line + "\n");
-}
-function indent(text) {
-  return String(text)
-    .split("\n")
-    .map((l) => `       ${l}`)
-    .join("\n");
-}
-function ms(t0) {
-  const d = Date.now() - t0;
-  return d < 1000 ? `${d} ms` : `${(d / 1000).toFixed(1)} s`;
-}
-const sleep = (t) => new Promise((r) => setTimeout(r, t));
+const runner = createRunner();
+const test = runner.test;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Processes and installs
-
-function run(cmd, argv, opts = {}) {
-  const r = spawnSync(cmd, argv, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...opts });
-  if (r.error) throw r.error;
-  if (r.status !== 0) {
-    const tail = `${r.stdout || ""}${r.stderr || ""}`.split("\n").filter((l) => !/Unknown user config/.test(l)).slice(-30).join("\n");
-    throw new Error(`${cmd} ${argv.join(" ")} failed (exit ${r.status})\n${tail}`);
-  }
-  return r;
-}
 
 /** PATH with a node binary's folder first, so npm and Node-RED's children use that node. */
 function envWithNode(nodeBin, extra = {}) {
@@ -149,17 +105,6 @@ function ensureNodeRed(target, nodeBin) {
   const { dir, cached } = scratchInstall(`node-red${target.major}`, { "node-red": target.nodeRed }, (d) => semverOk(versionIn(d)), envWithNode(nodeBin));
   const version = versionIn(dir);
   return { red: path.join(dir, "node_modules", "node-red", "red.js"), version, note: `node-red ${version}${cached ? " (cached)" : ""}` };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -560,15 +505,7 @@ async function runTarget(target, tgz, tmp) {
     const { flows, tabs } = kit.examplesToFlows(examples);
     const deployed = await test(`deploys the ${examples.length} examples (POST /flows, full)`, async () => {
       comms = await kit.listenDebug(nr.base, (data, value) => debug.push({ data, value, at: Date.now() }));
-      const startedBefore = nr.log.split("Started flows").length;
-      const r = await nr.api("POST", "/flows", { body: flows, headers: { "Node-RED-Deployment-Type": "full" } });
-      assert.ok(r.status === 204 || r.status === 200, `POST /flows: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-      // The answer can come before the new flows have started: wait for the log to say so.
-      const until = Date.now() + 30000;
-      while (nr.log.split("Started flows").length <= startedBefore) {
-        assert.ok(Date.now() < until, "the log did not say 'Started flows' within 30 s of the deploy");
-        await sleep(50);
-      }
+      await deploy(nr, flows);
       const back = await nr.api("GET", "/flows");
       assert.equal(back.status, 200);
       const labels = back.json.filter((n) => n.type === "tab").map((n) => n.label);
@@ -621,14 +558,7 @@ async function runTarget(target, tgz, tmp) {
     }
     await test("prices and price slots on each release (simulated zero, anode and busbar accounts)", async () => {
       const { flows: relFlows, checks } = releaseFlows();
-      const startedBefore = nr.log.split("Started flows").length;
-      const r = await nr.api("POST", "/flows", { body: relFlows, headers: { "Node-RED-Deployment-Type": "full" } });
-      assert.ok(r.status === 204 || r.status === 200, `POST /flows: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-      const until = Date.now() + 30000;
-      while (nr.log.split("Started flows").length <= startedBefore) {
-        assert.ok(Date.now() < until, "the log did not say 'Started flows' within 30 s of the deploy");
-        await sleep(50);
-      }
+      await deploy(nr, relFlows);
       const from = debug.length;
       for (const c of checks) {
         let res = await nr.api("POST", `/inject/${c.inject}`);
@@ -659,11 +589,7 @@ async function runTarget(target, tgz, tmp) {
       return `exit ${code ?? signal}`;
     });
     await test("the log has no [error] and no secret", async () => {
-      const errors = nr.log.split("\n").filter((l) => /\[error\]/.test(l));
-      assert.equal(errors.length, 0, `[error] lines:\n${errors.join("\n")}`);
-      for (const s of secrets) assert.ok(!nr.log.includes(s), "the log holds a simulator secret");
-      assert.ok(!nr.log.includes(nr.secret), "the log holds the credential secret");
-      assert.ok(!/Bearer\s/.test(nr.log), "the log holds an Authorization header");
+      assertCleanLog(nr.log, [...secrets, nr.secret]);
       const warns = nr.log.split("\n").filter((l) => /\[warn\]/.test(l));
       return `${nr.log.split("\n").length} lines, ${warns.length} [warn] (see ${path.relative(ROOT, nr.logFile)})`;
     });
@@ -742,11 +668,9 @@ async function main() {
 
 main()
   .catch((e) => {
-    failed++;
+    runner.failed++;
     out(`  FAIL e2e: ${e && e.stack ? e.stack : e}`);
   })
   .finally(() => {
-    out(`\ne2e finished in ${ms(started)}`);
-    out(`${passed} passed, ${failed} failed`);
-    process.exitCode = failed ? 1 : 0;
+    runner.finish("e2e");
   });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import sinon from "sinon";
 import type { Simulator } from "../../src/simulator";
 import { BlynkClient } from "../../src/api";
-import { clientFor, collect, findSecret, rejects, secretStrings, withSimulator } from "../support/sim";
+import { clientFor, collect, findSecret, freshClientEach, rejects, secretStrings, withSimulator } from "../support/sim";
 
 describe("Blynk client against the simulator", function () {
   let sim: Simulator;
@@ -24,13 +24,7 @@ describe("Blynk client against the simulator", function () {
   after(async () => {
     await sim.close();
   });
-  beforeEach(() => {
-    paths.length = 0;
-    sim.clearFaults();
-    sim.resetStats();
-    client = clientFor(sim, "blynk", { onRequest: (r) => paths.push(`${r.method} ${r.path}`) }) as BlynkClient;
-  });
-  afterEach(() => client.close());
+  freshClientEach(() => sim, "blynk", paths, (c) => (client = c as BlynkClient));
 
   type Dev = Record<string, unknown> & { id: number; token: string; name: string };
   const devices = () => listedDevices;

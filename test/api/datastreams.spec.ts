@@ -3,7 +3,7 @@ import fc from "fast-check";
 import type { Simulator } from "../../src/simulator";
 import { BlynkClient } from "../../src/api";
 import { ExpiringCache, checkValue, parseDatastream, type TemplateDatastream } from "../../src/api/blynk-datastreams";
-import { clientFor, findSecret, rejects, secretStrings, withSimulator } from "../support/sim";
+import { clientFor, findSecret, freshClientEach, rejects, secretStrings, withSimulator } from "../support/sim";
 
 type Dev = { id: number; templateId: number; connected: boolean; firstConnectTime: number; lastReceivedEventAt: number; dsValues: unknown[] };
 
@@ -19,13 +19,7 @@ describe("Blynk datastreams: client against the simulator", function () {
   after(async () => {
     await sim.close();
   });
-  beforeEach(() => {
-    sent.length = 0;
-    sim.clearFaults();
-    sim.resetStats();
-    client = clientFor(sim, "blynk", { onRequest: (r) => sent.push(`${r.method} ${r.path}`) }) as BlynkClient;
-  });
-  afterEach(() => client.close());
+  freshClientEach(() => sim, "blynk", sent, (c) => (client = c as BlynkClient));
 
   const devices = () => sim.fleet.blynk.devices as unknown as Dev[];
   /** Thermostats that report (they have values and a week of history). */

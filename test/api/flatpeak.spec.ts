@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { FlatpeakClient } from "../../src/api";
-import { clientFor, collect, findSecret, rejects, secretStrings, SECRETS, withSimulator } from "../support/sim";
+import { clientFor, collect, findSecret, freshClientEach, rejects, SECRETS, secretStrings, withSimulator } from "../support/sim";
 
 describe("Flatpeak client against the simulator", function () {
   let sim: Simulator;
@@ -14,13 +14,7 @@ describe("Flatpeak client against the simulator", function () {
   after(async () => {
     await sim.close();
   });
-  beforeEach(() => {
-    paths.length = 0;
-    sim.clearFaults();
-    sim.resetStats();
-    client = clientFor(sim, "flatpeak", { onRequest: (r) => paths.push(`${r.method} ${r.path}`) }) as FlatpeakClient;
-  });
-  afterEach(() => client.close());
+  freshClientEach(() => sim, "flatpeak", paths, (c) => (client = c as FlatpeakClient));
 
   const devices = () => sim.fleet.flatpeak.devices as unknown as Array<Record<string, unknown>>;
 

@@ -4,7 +4,7 @@ import { FlatpeakClient } from "../../src/api";
 import { releaseOf } from "../../src/api/flatpeak";
 import { computeSlots } from "../../src/api/slots";
 import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
-import { clientFor, rejects, withSimulator } from "../support/sim";
+import { freshClientEach, rejects, withSimulator } from "../support/sim";
 
 const H = 3_600_000;
 
@@ -18,11 +18,7 @@ describe("Flatpeak client: prices and slots", function () {
     sim = await withSimulator();
   });
   after(() => sim.close());
-  beforeEach(() => {
-    paths.length = 0;
-    client = clientFor(sim, "flatpeak", { onRequest: (r) => paths.push(`${r.method} ${r.path}`) }) as FlatpeakClient;
-  });
-  afterEach(() => client.close());
+  freshClientEach(() => sim, "flatpeak", paths, (c) => (client = c as FlatpeakClient));
 
   it("names the release by a version string's name, else by its date (a later one speaks busbar)", () => {
     assert.equal(releaseOf("2024-08-24.zero"), "zero");

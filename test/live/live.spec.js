@@ -61,97 +61,83 @@ function checkStatus(s, id, source) {
   assert.ok(s.lastSeen === null || !Number.isNaN(Date.parse(s.lastSeen)), `lastSeen ${s.lastSeen}`);
 }
 
-describe("live: Flatpeak (read-only)", function () {
-  let client;
-  let device;
-  const secrets = [];
+/**
+ * One cloud's read-only suite, skipped when a variable of `env` is not set (the last one is the secret): log in, one
+ * page of devices (each checked by `checkDevice`), one device (`checkOne`), its status (`statusOptions`, read from
+ * `source`), then `more(client, secrets)`.
+ */
+function liveSuite(provider, { env, config, checkDevice, checkOne = () => undefined, statusOptions, source, more = () => undefined }) {
+  describe(`live: ${provider === "flatpeak" ? "Flatpeak" : "Blynk"} (read-only)`, function () {
+    let client;
+    let device;
+    const secrets = [];
 
-  before(function () {
-    requireEnv(this, ["FLATPEAK_ACCOUNT_ID", "FLATPEAK_API_KEY"]);
-    secrets.push(process.env.FLATPEAK_API_KEY);
-    client = api.createClient({
-      provider: "flatpeak",
-      baseUrl: api.resolveBaseUrl("flatpeak", process.env.FLATPEAK_SERVER || ""),
-      clientId: process.env.FLATPEAK_ACCOUNT_ID.trim(),
-      clientSecret: process.env.FLATPEAK_API_KEY.trim(),
-      apiVersion: (process.env.FLATPEAK_API_VERSION || "").trim(),
+    before(function () {
+      requireEnv(this, env);
+      secrets.push(process.env[env[env.length - 1]]);
+      client = api.createClient({ provider, ...config() });
     });
-  });
-  after(() => client && client.close());
+    after(() => client && client.close());
 
-  it("logs in (testConnection)", async () => {
-    const r = await call("testConnection", () => client.testConnection(), secrets);
-    assert.equal(typeof r.devices, "number");
-  });
+    it("logs in (testConnection)", async () => {
+      const r = await call("testConnection", () => client.testConnection(), secrets);
+      assert.equal(typeof r.devices, "number");
+    });
 
-  it("lists one page of devices", async () => {
-    const page = await call("listDevices", () => firstPage(client.listDevices({ max: 20 })), secrets);
-    assert.ok(Array.isArray(page.items));
-    for (const d of page.items) assert.match(String(d.id), /^dev_/);
-    device = page.items[0];
-  });
+    it("lists one page of devices", async () => {
+      const page = await call("listDevices", () => firstPage(client.listDevices({ max: 20 })), secrets);
+      assert.ok(Array.isArray(page.items));
+      for (const d of page.items) checkDevice(d);
+      device = page.items[0];
+    });
 
-  it("gets one device", async function () {
-    if (!device) return this.skip();
-    const d = await call("getDevice", () => client.getDevice(device.id), secrets);
-    assert.equal(d.id, device.id);
-  });
+    it("gets one device", async function () {
+      if (!device) return this.skip();
+      const d = await call("getDevice", () => client.getDevice(device.id), secrets);
+      assert.equal(d.id, device.id);
+      checkOne(d);
+    });
 
-  it("reads a device's status", async function () {
-    if (!device) return this.skip();
-    const s = await call("deviceStatus", () => client.deviceStatus(device.id, { offlineAfter: 900 }), secrets);
-    checkStatus(s, device.id, "last_seen");
-  });
+    it("reads a device's status", async function () {
+      if (!device) return this.skip();
+      const s = await call("deviceStatus", () => client.deviceStatus(device.id, statusOptions), secrets);
+      checkStatus(s, device.id, source);
+    });
 
-  it("lists one page of sites", async () => {
-    const page = await call("listSites", () => firstPage(client.listSites({ max: 20 })), secrets);
-    assert.ok(Array.isArray(page.items));
-    for (const s of page.items) assert.match(String(s.id), /^ste_/);
+    more(() => client, secrets);
   });
+}
+
+liveSuite("flatpeak", {
+  env: ["FLATPEAK_ACCOUNT_ID", "FLATPEAK_API_KEY"],
+  config: () => ({
+    baseUrl: api.resolveBaseUrl("flatpeak", process.env.FLATPEAK_SERVER || ""),
+    clientId: process.env.FLATPEAK_ACCOUNT_ID.trim(),
+    clientSecret: process.env.FLATPEAK_API_KEY.trim(),
+    apiVersion: (process.env.FLATPEAK_API_VERSION || "").trim(),
+  }),
+  checkDevice: (d) => assert.match(String(d.id), /^dev_/),
+  statusOptions: { offlineAfter: 900 },
+  source: "last_seen",
+  more: (client, secrets) =>
+    it("lists one page of sites", async () => {
+      const page = await call("listSites", () => firstPage(client().listSites({ max: 20 })), secrets);
+      assert.ok(Array.isArray(page.items));
+      for (const s of page.items) assert.match(String(s.id), /^ste_/);
+    }),
 });
 
-describe("live: Blynk (read-only)", function () {
-  let client;
-  let device;
-  const secrets = [];
-
-  before(function () {
-    requireEnv(this, ["BLYNK_CLIENT_ID", "BLYNK_CLIENT_SECRET"]);
-    secrets.push(process.env.BLYNK_CLIENT_SECRET);
-    client = api.createClient({
-      provider: "blynk",
-      baseUrl: api.resolveBaseUrl("blynk", process.env.BLYNK_SERVER || ""),
-      clientId: process.env.BLYNK_CLIENT_ID.trim(),
-      clientSecret: process.env.BLYNK_CLIENT_SECRET.trim(),
-    });
-  });
-  after(() => client && client.close());
-
-  it("logs in (testConnection)", async () => {
-    const r = await call("testConnection", () => client.testConnection(), secrets);
-    assert.equal(typeof r.devices, "number");
-  });
-
-  it("lists one page of devices", async () => {
-    const page = await call("listDevices", () => firstPage(client.listDevices({ max: 20 })), secrets);
-    assert.ok(Array.isArray(page.items));
-    for (const d of page.items) {
-      assert.ok(Number.isInteger(d.id), `a whole-number id: ${d.id}`);
-      assert.ok(!("token" in d), "the device's auth token is removed");
-    }
-    device = page.items[0];
-  });
-
-  it("gets one device (without its token)", async function () {
-    if (!device) return this.skip();
-    const d = await call("getDevice", () => client.getDevice(device.id), secrets);
-    assert.equal(d.id, device.id);
-    assert.ok(!("token" in d), "the device token is removed by default");
-  });
-
-  it("reads a device's status", async function () {
-    if (!device) return this.skip();
-    const s = await call("deviceStatus", () => client.deviceStatus(device.id), secrets);
-    checkStatus(s, device.id, "connection");
-  });
+liveSuite("blynk", {
+  env: ["BLYNK_CLIENT_ID", "BLYNK_CLIENT_SECRET"],
+  config: () => ({
+    baseUrl: api.resolveBaseUrl("blynk", process.env.BLYNK_SERVER || ""),
+    clientId: process.env.BLYNK_CLIENT_ID.trim(),
+    clientSecret: process.env.BLYNK_CLIENT_SECRET.trim(),
+  }),
+  checkDevice: (d) => {
+    assert.ok(Number.isInteger(d.id), `a whole-number id: ${d.id}`);
+    assert.ok(!("token" in d), "the device's auth token is removed");
+  },
+  checkOne: (d) => assert.ok(!("token" in d), "the device token is removed by default"),
+  source: "connection",
 });

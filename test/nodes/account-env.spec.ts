@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { SECRETS, withSimulator } from "../support/sim";
-import { helper, loadFlow, nextMessages } from "../support/nodes";
+import { freshRuntimeEach, helper, loadFlow, nextMessages } from "../support/nodes";
 
 const VARS = {
   DC_TEST_SERVER: "",
@@ -23,16 +23,11 @@ describe("environment variables in the account's fields", function () {
   after(async () => {
     await sim.close();
   });
-  beforeEach((done) => {
-    Object.assign(process.env, VARS);
-    sim.resetStats();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
+  beforeEach(() => Object.assign(process.env, VARS));
+  afterEach(() => {
     for (const k of Object.keys(VARS)) delete process.env[k];
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
   });
+  freshRuntimeEach(() => sim);
 
   it("a deployed account reads every property and credential from ${NAME}", async () => {
     await loadFlow(

@@ -3,7 +3,7 @@ import type { BlynkDevice, Simulator } from "../../src/simulator";
 import type { BlynkClient } from "../../src/api";
 import { minimumInterval } from "../../src/api/watch";
 import { clientFor, withSimulator } from "../support/sim";
-import { account, withTime, helper, nextMessages, statuses } from "../support/nodes";
+import { account, freshRuntimeEach, helper, nextMessages, statuses, withTime } from "../support/nodes";
 import { loadFleetFlow, received, until } from "../support/fleet";
 
 const ORG = "/api/v1/organization";
@@ -17,15 +17,7 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
   after(async () => {
     await sim.close();
   });
-  beforeEach((done) => {
-    sim.clearFaults();
-    sim.resetStats();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  freshRuntimeEach(() => sim);
 
   const bl = () => sim.fleet.blynk;
   const mainOrg = () => bl().orgs[0].id;
@@ -37,6 +29,22 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
     { id: out, type: "helper" },
     { id: "caught", type: "helper" },
   ];
+  /** Each bad input ends in its code at a Catch node (an INVALID_INPUT naming its field), and nothing is sent. */
+  type BadInput = { name: string; provider: "blynk" | "flatpeak"; node: Record<string, unknown>; msg: Record<string, unknown>; code: string; field?: RegExp };
+  const refusedBeforeSending = (type: string, bad: BadInput[]) => {
+    for (const c of bad) {
+      it(`${c.name}: ${c.code}, no request sent`, async () => {
+        const a = account(sim, c.provider);
+        await loadFleetFlow([a.node, { id: "n1", type, account: "acc", wires: [["out"]], ...c.node }, ...withCatch()], a.creds);
+        const got = nextMessages("caught");
+        helper.getNode("n1").receive(c.msg);
+        const [m] = await got;
+        assert.equal(m.error.code, c.code);
+        if (c.field) assert.match(m.error.message, c.field);
+        assert.equal(sim.stats().requests, 0);
+      });
+    }
+  };
   const create = async (name: string): Promise<number> => {
     const c = clientFor(sim, "blynk");
     try {
@@ -101,7 +109,7 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
       assert.deepEqual(names, [...names].sort().reverse());
     });
 
-    const bad: Array<{ name: string; provider: "blynk" | "flatpeak"; node: Record<string, unknown>; msg: Record<string, unknown>; code: string; field?: RegExp }> = [
+    const bad: BadInput[] = [
       { name: "no email", provider: "blynk", node: { listBy: "owner" }, msg: {}, code: "INVALID_INPUT", field: /^email: / },
       { name: "a malformed email", provider: "blynk", node: { listBy: "userOrg" }, msg: { email: "not-an-email" }, code: "INVALID_INPUT", field: /^email: / },
       { name: "minutes out of range", provider: "blynk", node: { listBy: "activated", minutes: 61 }, msg: {}, code: "INVALID_INPUT", field: /^minutes: / },
@@ -110,18 +118,7 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
       { name: "devices of an owner on Flatpeak", provider: "flatpeak", node: { listBy: "owner" }, msg: { email: "a@example.com" }, code: "UNSUPPORTED" },
       { name: "recent activations on Flatpeak", provider: "flatpeak", node: { listBy: "activated" }, msg: {}, code: "UNSUPPORTED" },
     ];
-    for (const c of bad) {
-      it(`${c.name}: ${c.code}, no request sent`, async () => {
-        const a = account(sim, c.provider);
-        await loadFleetFlow([a.node, { id: "n1", type: "devicecloud-list-devices", account: "acc", wires: [["out"]], ...c.node }, ...withCatch()], a.creds);
-        const got = nextMessages("caught");
-        helper.getNode("n1").receive(c.msg);
-        const [m] = await got;
-        assert.equal(m.error.code, c.code);
-        if (c.field) assert.match(m.error.message, c.field);
-        assert.equal(sim.stats().requests, 0);
-      });
-    }
+    refusedBeforeSending("devicecloud-list-devices", bad);
   });
 
   describe("manage device", () => {
@@ -295,7 +292,7 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
       assert.ok(!sim.fleet.flatpeak.devices.some((d) => d.id === created.id));
     });
 
-    const bad: Array<{ name: string; provider: "blynk" | "flatpeak"; node: Record<string, unknown>; msg: Record<string, unknown>; code: string; field?: RegExp }> = [
+    const bad: BadInput[] = [
       { name: "a name with a slash", provider: "blynk", node: { action: "rename" }, msg: { deviceId: 5, name: "a/b" }, code: "INVALID_INPUT", field: /^name: / },
       { name: "a name over 50", provider: "blynk", node: { action: "rename" }, msg: { deviceId: 5, name: "n".repeat(51) }, code: "INVALID_INPUT", field: /^name: / },
       { name: "no template id", provider: "blynk", node: { action: "create" }, msg: { name: "x" }, code: "INVALID_INPUT", field: /^templateId: / },
@@ -309,18 +306,7 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
       { name: "a Flatpeak type that does not exist", provider: "flatpeak", node: { action: "create" }, msg: { referenceId: "R", deviceType: "FRIDGE", locations: "loc_1" }, code: "INVALID_INPUT", field: /^deviceType: / },
       { name: "Flatpeak locations that are not ids", provider: "flatpeak", node: { action: "create", deviceType: "OTHER" }, msg: { referenceId: "R", locations: ["home"] }, code: "INVALID_INPUT", field: /^locations: / },
     ];
-    for (const c of bad) {
-      it(`${c.name}: ${c.code}, no request sent`, async () => {
-        const a = account(sim, c.provider);
-        await loadFleetFlow([a.node, { id: "n1", type: "devicecloud-manage-device", account: "acc", wires: [["out"]], ...c.node }, ...withCatch()], a.creds);
-        const got = nextMessages("caught");
-        helper.getNode("n1").receive(c.msg);
-        const [m] = await got;
-        assert.equal(m.error.code, c.code);
-        if (c.field) assert.match(m.error.message, c.field);
-        assert.equal(sim.stats().requests, 0);
-      });
-    }
+    refusedBeforeSending("devicecloud-manage-device", bad);
   });
 
   describe("device history", () => {
@@ -388,25 +374,14 @@ describe("fleet administration nodes in a Node-RED runtime, against the simulato
       assert.ok(m3.payload.length > 0 && m3.payload.every((f: any) => typeof f.value.type === "string"));
     });
 
-    const bad: Array<{ name: string; provider: "blynk" | "flatpeak"; node: Record<string, unknown>; msg: Record<string, unknown>; code: string; field?: RegExp }> = [
+    const bad: BadInput[] = [
       { name: "history on Flatpeak", provider: "flatpeak", node: {}, msg: { deviceId: "dev_1" }, code: "UNSUPPORTED" },
       { name: "a bad event type", provider: "blynk", node: { eventType: "no way!" }, msg: { deviceId: 5 }, code: "INVALID_INPUT", field: /^eventType: / },
       { name: "an unknown what", provider: "blynk", node: { what: "everything" }, msg: { deviceId: 5 }, code: "INVALID_INPUT", field: /^what: / },
       { name: "a bad max", provider: "blynk", node: { max: 1.5 }, msg: { deviceId: 5 }, code: "INVALID_INPUT", field: /^max: / },
       { name: "no device id", provider: "blynk", node: { what: "tags" }, msg: {}, code: "INVALID_INPUT", field: /^deviceId: / },
     ];
-    for (const c of bad) {
-      it(`${c.name}: ${c.code}, no request sent`, async () => {
-        const a = account(sim, c.provider);
-        await loadFleetFlow([a.node, { id: "n1", type: "devicecloud-device-history", account: "acc", wires: [["out"]], ...c.node }, ...withCatch()], a.creds);
-        const got = nextMessages("caught");
-        helper.getNode("n1").receive(c.msg);
-        const [m] = await got;
-        assert.equal(m.error.code, c.code);
-        if (c.field) assert.match(m.error.message, c.field);
-        assert.equal(sim.stats().requests, 0);
-      });
-    }
+    refusedBeforeSending("devicecloud-device-history", bad);
 
     it("reports an unknown device as NOT_FOUND", async () => {
       const a = account(sim, "blynk");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { clientFor, collect, withSimulator } from "../support/sim";
-import { account, withTime, helper, loadFlow, nextMessages, statuses } from "../support/nodes";
+import { account, freshRuntimeEach, helper, loadFlow, nextMessages, statuses, withTime } from "../support/nodes";
 
 describe("the nodes in a Node-RED runtime, against the simulator", function () {
   let sim: Simulator;
@@ -24,15 +24,7 @@ describe("the nodes in a Node-RED runtime, against the simulator", function () {
   after(async () => {
     await sim.close();
   });
-  beforeEach((done) => {
-    sim.clearFaults();
-    sim.resetStats();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  freshRuntimeEach(() => sim);
 
   const fp = () => fpList;
   const bl = () => blList;

@@ -6,19 +6,13 @@ import assert from "node:assert/strict";
 import { MANAGE_ACTION_NAMES, OFFERS, OPERATION_NAMES } from "../../src/api";
 import { BLYNK_OFFERS } from "../../src/api/blynk";
 import { FLATPEAK_OFFERS } from "../../src/api/flatpeak";
-import { FLOW_TYPES, helper, loadFlow } from "../support/nodes";
+import { FLOW_TYPES, freshRuntimeEach, helper, loadFlow } from "../support/nodes";
 
 /** Node-RED's runtime settings, as the test helper holds them (exportNodeSettings builds what GET /settings sends). */
 type RuntimeSettings = { exportNodeSettings(safe: Record<string, unknown>): Record<string, unknown> };
 
 describe("the offers in the editor's settings", function () {
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  freshRuntimeEach();
 
   it("the account node exports devicecloudAccountOffers: each cloud's operations and manage actions, as its client declares them", async () => {
     await loadFlow([{ id: "acc", type: "devicecloud-account", provider: "blynk", simulate: true }]);

@@ -6,7 +6,7 @@ import type { Simulator } from "../../src/simulator";
 import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
 import { findSecret, SECRETS, secretStrings, withSimulator } from "../support/sim";
 import { recordCalls } from "../reliability/helpers";
-import { account, helper, loadFlow, nextMessages, statuses } from "../support/nodes";
+import { account, freshRuntimeEach, helper, loadFlow, nextMessages, statuses } from "../support/nodes";
 
 const H = 3_600_000;
 const CATALOGUE = "@devicecloud/node-red-devicecloud/devicecloud-price-slots:devicecloud-price-slots.status";
@@ -18,14 +18,7 @@ describe("prices and price slots nodes in a Node-RED runtime, against the simula
     sim = await withSimulator();
   });
   after(() => sim.close());
-  beforeEach((done) => {
-    sim.resetStats();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  freshRuntimeEach(() => sim);
 
   const priceRequests = () => Object.entries(sim.stats().byRoute).filter(([k]) => /prices|schedules|tariffs|slots|locations/.test(k)).reduce((s, [, n]) => s + n, 0);
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import path from "node:path";
-import { helper, nextMessages } from "../support/nodes";
+import { freshRuntimeEach, helper, nextMessages } from "../support/nodes";
 import { loadFleetFlow } from "../support/fleet";
 
 // The same module instance the compiled nodes use.
@@ -19,13 +19,7 @@ const RELEASES = [
  * would be refused with 400 parameter_unknown).
  */
 describe("Flatpeak nodes on every release (simulated accounts)", function () {
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  freshRuntimeEach();
 
   for (const [name, version] of RELEASES) {
     it(`${name}: list devices, get device, device status, list sites, and create, update, delete a device`, async () => {

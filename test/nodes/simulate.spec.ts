@@ -1,18 +1,12 @@
 import assert from "node:assert/strict";
 import path from "node:path";
-import { helper, loadFlow, nextMessages } from "../support/nodes";
+import { freshRuntimeEach, helper, loadFlow, nextMessages } from "../support/nodes";
 
 // The same module instance the compiled nodes use.
 const host = require(path.join(__dirname, "..", "..", "..", "nodes", "runtime", "simulator-host.js"));
 
 describe("accounts with simulate on", function () {
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  freshRuntimeEach();
 
   it("need no credentials, share one in-process simulator, and stop it when the last one closes", async () => {
     await loadFlow([

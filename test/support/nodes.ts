@@ -76,11 +76,11 @@ export function statuses(id: string): Array<Record<string, any>> {
   return seen;
 }
 
-/** Each test in a fresh runtime, the simulator's faults and counters cleared first. */
-export function freshRuntimeEach(sim: () => Simulator): void {
+/** Each test in a fresh runtime; with a simulator, its faults and counters cleared first. */
+export function freshRuntimeEach(sim?: () => Simulator): void {
   beforeEach((done) => {
-    sim().clearFaults();
-    sim().resetStats();
+    sim?.().clearFaults();
+    sim?.().resetStats();
     helper.startServer(done);
   });
   afterEach(async () => {

@@ -27,6 +27,22 @@ export function clientFor(sim: Simulator, provider: Provider, extra: Partial<Cli
   });
 }
 
+/**
+ * A fresh client per test, handed to `use` and closed after the test; the simulator's faults and counters are
+ * cleared first, and `sent` (emptied) lists the client's requests ("GET /devices").
+ */
+export function freshClientEach(sim: () => Simulator, provider: Provider, sent: string[], use: (client: AnyClient) => void): void {
+  let client: AnyClient | undefined;
+  beforeEach(() => {
+    sent.length = 0;
+    sim().clearFaults();
+    sim().resetStats();
+    client = clientFor(sim(), provider, { onRequest: (r) => sent.push(`${r.method} ${r.path}`) });
+    use(client);
+  });
+  afterEach(() => client?.close());
+}
+
 /** Every string that must never reach a message, a status, a log line or an error. */
 export function secretStrings(sim: Simulator): string[] {
   const out = [SECRETS.flatpeak.clientSecret, SECRETS.blynk.clientSecret, sim.credentials.flatpeak.clientSecret, sim.credentials.blynk.clientSecret];

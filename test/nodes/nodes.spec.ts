@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { clientFor, collect, withSimulator } from "../support/sim";
-import { account, freshRuntimeEach, helper, loadFlow, nextMessages, statuses, withTime } from "../support/nodes";
+import { account, firstOut, freshRuntimeEach, helper, loadFlow, nextMessages, statuses, withTime } from "../support/nodes";
 
 describe("the nodes in a Node-RED runtime, against the simulator", function () {
   let sim: Simulator;
@@ -120,12 +120,7 @@ describe("the nodes in a Node-RED runtime, against the simulator", function () {
         a.creds,
       );
       helper.getNode("n2").context().flow.set("dev", d.id);
-      const got = nextMessages("out");
-      const got2 = nextMessages("out2");
-      helper.getNode("n1").receive({});
-      helper.getNode("n2").receive({});
-      const [m1] = await got;
-      const [m2] = await got2;
+      const [m1, m2] = await firstOut(["n1", {}, "out"], ["n2", {}, "out2"]);
       assert.equal(m1.payload.id, d.id);
       assert.ok(!("token" in m1.payload));
       assert.ok(Array.isArray(m1.payload.dataStreamValues));
@@ -148,12 +143,7 @@ describe("the nodes in a Node-RED runtime, against the simulator", function () {
         { ...f.creds, ...b.creds },
       );
       const seen = fp().find((d) => typeof d.last_seen === "string")!;
-      const got = nextMessages("out");
-      const got2 = nextMessages("out2");
-      helper.getNode("n1").receive({ payload: seen.id });
-      helper.getNode("n2").receive({ payload: bl()[0].id });
-      const [m1] = await got;
-      const [m2] = await got2;
+      const [m1, m2] = await firstOut(["n1", { payload: seen.id }, "out"], ["n2", { payload: bl()[0].id }, "out2"]);
       assert.deepEqual(m1.payload, { deviceId: seen.id, online: true, lastSeen: seen.last_seen, source: "last_seen" });
       assert.deepEqual(Object.keys(m2.payload).sort(), ["deviceId", "lastSeen", "online", "source"]);
       assert.equal(m2.payload.deviceId, bl()[0].id);
@@ -278,18 +268,14 @@ describe("the nodes in a Node-RED runtime, against the simulator", function () {
         { id: "out", type: "helper" },
         { id: "caught", type: "helper" },
       ]);
-      const got = nextMessages("caught");
-      helper.getNode("n1").receive({ deviceId: 1 });
-      const [m] = await got;
+      const [m] = await firstOut(["n1", { deviceId: 1 }, "caught"]);
       assert.equal(m.error.code, "INVALID_INPUT");
       assert.match(m.error.message, /^clientId: /);
     });
 
     it("reports a missing account node as INVALID_INPUT and shows it in the status", async () => {
       await loadFlow([{ id: "n1", type: "devicecloud-get-device", account: "nope", wires: [["out"]] }, { id: "c", type: "catch", scope: null, wires: [["caught"]] }, { id: "out", type: "helper" }, { id: "caught", type: "helper" }]);
-      const got = nextMessages("caught");
-      helper.getNode("n1").receive({ deviceId: 1 });
-      const [m] = await got;
+      const [m] = await firstOut(["n1", { deviceId: 1 }, "caught"]);
       assert.equal(m.error.code, "INVALID_INPUT");
       assert.match(m.error.message, /^account: /);
     });
@@ -307,12 +293,9 @@ describe("the nodes in a Node-RED runtime, against the simulator", function () {
       ],
       a.creds,
     );
-    const got = nextMessages("out");
-    const got2 = nextMessages("out2");
-    helper.getNode("n1").receive({ deviceId: bl()[0].id });
-    helper.getNode("n2").receive({});
-    assert.equal((await got)[0].payload.id, bl()[0].id);
-    assert.ok(Array.isArray((await got2)[0].payload));
+    const [m1, m2] = await firstOut(["n1", { deviceId: bl()[0].id }, "out"], ["n2", {}, "out2"]);
+    assert.equal(m1.payload.id, bl()[0].id);
+    assert.ok(Array.isArray(m2.payload));
   });
 
   it("logs in once for a burst of concurrent messages, and each message ends in exactly one output", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import path from "node:path";
-import { freshRuntimeEach, helper, loadFlow, nextMessages } from "../support/nodes";
+import { firstOut, freshRuntimeEach, helper, loadFlow, nextMessages } from "../support/nodes";
 
 // The same module instance the compiled nodes use.
 const host = require(path.join(__dirname, "..", "..", "..", "nodes", "runtime", "simulator-host.js"));
@@ -17,12 +17,7 @@ describe("accounts with simulate on", function () {
       { id: "out", type: "helper" },
       { id: "out2", type: "helper" },
     ]);
-    const got = nextMessages("out");
-    const got2 = nextMessages("out2");
-    helper.getNode("n1").receive({});
-    helper.getNode("n2").receive({});
-    const [m1] = await got;
-    const [m2] = await got2;
+    const [m1, m2] = await firstOut(["n1", {}, "out"], ["n2", {}, "out2"]);
     assert.equal(m1.payload.length, 5);
     assert.ok(String(m1.payload[0].id).startsWith("dev_"));
     assert.equal(m2.payload.length, 5);

@@ -66,6 +66,13 @@ export function nextMessages(id: string, count = 1): Promise<Array<Record<string
   });
 }
 
+/** Sends each `[node, msg, out]`'s msg into its node; resolves with the first message at each `out`, in that order. */
+export async function firstOut(...sends: Array<[node: string, msg: Record<string, unknown>, out: string]>): Promise<Array<Record<string, any>>> {
+  const got = sends.map(([, , out]) => nextMessages(out));
+  for (const [node, msg] of sends) helper.getNode(node).receive(msg);
+  return (await Promise.all(got)).map(([m]) => m);
+}
+
 /** An outcome's status text: the word or code, then the host's local time to the second ("ok · 12:03:41"). */
 export const withTime = (text: string) => new RegExp(`^${text} · \\d{2}:\\d{2}:\\d{2}$`);
 

@@ -14,6 +14,7 @@ import {
   isCancelled,
   minimumInterval,
   notOffered,
+  offersOperation,
   OPERATION_NAMES,
   parseDeviceList,
   PROVIDER_NAMES,
@@ -23,7 +24,7 @@ import {
   type PollResult,
   type WatchKind,
 } from "./api";
-import { evaluateProperty, isBlank, supportsOp, toDeviceCloudError, type Msg } from "./runtime/pipeline";
+import { evaluateProperty, isBlank, toDeviceCloudError, type Msg } from "./runtime/pipeline";
 import { errorStatus, stamped, statusBoard, type Status } from "./runtime/status";
 import { shared, type AccountNode, type FlowNodeDef } from "./runtime/types";
 
@@ -64,7 +65,7 @@ export = function (RED: NodeAPI): void {
       if (!account || typeof account.client !== "function") {
         throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
       }
-      if (!supportsOp(account.provider, "watch") || (config.kind === "activated" && account.provider !== "blynk")) {
+      if (!offersOperation(account.provider, "watch") || (config.kind === "activated" && account.provider !== "blynk")) {
         throw notOffered(account.provider, config.kind === "activated" ? "watching for activated devices" : OPERATION_NAMES.watch);
       }
     } catch (err) {

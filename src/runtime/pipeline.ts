@@ -76,7 +76,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
 
   if (!account || typeof account.client !== "function") {
     show({ fill: "red", shape: "ring", text: shared("status.noAccount") });
-  } else if (!supportsOp(account.provider, op)) {
+  } else if (!offersOperation(account.provider, op)) {
     show({ fill: "red", shape: "ring", text: shared("status.unsupported") });
   }
 
@@ -133,7 +133,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
     if (!account || typeof account.client !== "function") {
       throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
     }
-    if (!supportsOp(account.provider, op)) {
+    if (!offersOperation(account.provider, op)) {
       throw unsupported(account.provider, op);
     }
     const client = await account.client();
@@ -157,11 +157,6 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
     await handler(ctx);
   }
   return { refresh };
-}
-
-/** What each cloud offers, as its client declares it: checked here before the client is even ready. */
-export function supportsOp(provider: string, op: Operation): boolean {
-  return offersOperation(provider, op);
 }
 
 export function toDeviceCloudError(err: unknown): DeviceCloudError {

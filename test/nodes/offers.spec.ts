@@ -3,7 +3,9 @@
  * the setting devicecloudAccountOffers, which Node-RED sends to the editor with its settings (GET /settings).
  */
 import assert from "node:assert/strict";
-import { MANAGE_ACTION_NAMES, OFFERS, OPERATION_NAMES } from "../../src/api";
+import fs from "node:fs";
+import path from "node:path";
+import { MANAGE_ACTION_NAMES, OFFERS, OPERATION_NAMES, type Operation, type Provider } from "../../src/api";
 import { BLYNK_OFFERS } from "../../src/api/blynk";
 import { FLATPEAK_OFFERS } from "../../src/api/flatpeak";
 import { FLOW_TYPES, freshRuntimeEach, helper, loadFlow } from "../support/nodes";
@@ -34,5 +36,24 @@ describe("the offers in the editor's settings", function () {
     assert.deepEqual([...offered].sort(), performed);
     const actions = new Set([...OFFERS.flatpeak.manageActions, ...OFFERS.blynk.manageActions]);
     assert.deepEqual([...actions].sort(), Object.keys(MANAGE_ACTION_NAMES).sort());
+  });
+
+  it("README's table of nodes says which cloud offers which node and action, as the clients declare it", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "..", "README.md"), "utf8");
+    const rows = readme.split("\n").filter((l) => /^\| \*\*[^*]+\*\* \|/.test(l) && !l.includes("(config)"));
+    const byName = new Map(Object.entries(OPERATION_NAMES).map(([op, name]) => [name as string, op as Operation]));
+    const seen: string[] = [];
+    for (const row of rows) {
+      const [label, , ...cells] = row.split("|").slice(1, -1).map((c) => c.trim());
+      const op = byName.get(label.replace(/\*/g, ""));
+      assert.ok(op, `README's table names ${label}, which is no node's operation`);
+      seen.push(op);
+      (["flatpeak", "blynk"] as Provider[]).forEach((provider, i) => {
+        const cell = cells[i];
+        assert.equal(cell.startsWith("✓"), OFFERS[provider].operations.includes(op), `${label} on ${provider}: "${cell}"`);
+        if (op === "manageDevice") assert.equal(cell, `✓ (${OFFERS[provider].manageActions.map((a) => MANAGE_ACTION_NAMES[a]).join(", ")})`, `manage device's actions on ${provider}`);
+      });
+    }
+    assert.deepEqual(seen.sort(), Object.keys(OPERATION_NAMES).sort(), "one row per node");
   });
 });

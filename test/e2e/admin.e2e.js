@@ -371,17 +371,26 @@ async function main() {
       await page.locator("#node-dialog-login-username").fill(ADMIN.username);
       await page.locator("#node-dialog-login-password").fill(ADMIN.password);
       await page.locator("#node-dialog-login-submit").click();
-      const node = page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${IDS.getDevice}"] rect.red-ui-flow-node`);
-      await node.waitFor({ state: "visible", timeout: 30000 });
-      await node.dblclick();
-      await page.locator("#node-dialog-ok").waitFor({ state: "visible" });
-      const row = page.locator("#node-input-deviceId").locator("xpath=ancestor::div[contains(@class,'form-row')][1]");
-      await row.locator("button.devicecloud-picker-button").click();
-      const first = row.locator(".devicecloud-picker-list li a").first();
-      await first.waitFor({ state: "visible" });
-      const picked = (await first.textContent()).trim();
-      await first.click();
-      assert.match(await page.locator("#node-input-deviceId").inputValue(), /^dev_/);
+      /** Opens a node's edit dialog from the workspace. */
+      const edit = async (id) => {
+        const node = page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`);
+        await node.waitFor({ state: "visible", timeout: 30000 });
+        await node.dblclick();
+        await page.locator("#node-dialog-ok").waitFor({ state: "visible" });
+      };
+      await edit(IDS.getDevice);
+      /** Opens the list button beside a field, picks its first entry; resolves with the entry's text. */
+      const pickFirst = async (field, idPattern) => {
+        const row = page.locator(`#node-input-${field}`).locator("xpath=ancestor::div[contains(@class,'form-row')][1]");
+        await row.locator("button.devicecloud-picker-button").click();
+        const first = row.locator(".devicecloud-picker-list li a").first();
+        await first.waitFor({ state: "visible" });
+        const text = (await first.textContent()).trim();
+        await first.click();
+        assert.match(await page.locator(`#node-input-${field}`).inputValue(), idPattern);
+        return text;
+      };
+      const picked = await pickFirst("deviceId", /^dev_/);
       // the account's dialog: its secret field shows the placeholder; Test connection uses the stored secret
       await page.locator("#node-input-btn-account-edit").click();
       await page.locator("#node-config-dialog-ok").waitFor({ state: "visible" });
@@ -398,15 +407,8 @@ async function main() {
       await page.locator("#node-dialog-cancel").click();
       // price slots: the location picker lists the account's locations
       await page.locator("#node-dialog-ok").waitFor({ state: "hidden" });
-      await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${IDS.priceSlots}"] rect.red-ui-flow-node`).dblclick();
-      await page.locator("#node-dialog-ok").waitFor({ state: "visible" });
-      const locRow = page.locator("#node-input-locationId").locator("xpath=ancestor::div[contains(@class,'form-row')][1]");
-      await locRow.locator("button.devicecloud-picker-button").click();
-      const firstLoc = locRow.locator(".devicecloud-picker-list li a").first();
-      await firstLoc.waitFor({ state: "visible" });
-      const pickedLoc = (await firstLoc.textContent()).trim();
-      await firstLoc.click();
-      assert.match(await page.locator("#node-input-locationId").inputValue(), /^loc_/);
+      await edit(IDS.priceSlots);
+      const pickedLoc = await pickFirst("locationId", /^loc_/);
       await page.locator("#node-dialog-cancel").click();
       const expected = [
         `GET /admin/devicecloud/accounts/${IDS.flatpeak}/devices 200`,

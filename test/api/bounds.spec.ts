@@ -12,7 +12,7 @@ import { REDACTED, redact } from "../../src/api/errors";
 import { MAX_ANSWER_BYTES } from "../../src/api/transport";
 import { numberedPages, type NumberedPage } from "../../src/api/paging";
 import type { ApiObject } from "../../src/api/types";
-import { clientFor, collect, rejects, withSimulator } from "../support/sim";
+import { clientFor, collect, rejects, simulatorForSuite, withSimulator } from "../support/sim";
 
 const MiB = 1024 * 1024;
 
@@ -90,10 +90,7 @@ describe("bounds: paging cannot loop or lose items", function () {
   this.timeout(60_000);
   let sim: Simulator;
   let client: AnyClient;
-  before(async () => {
-    sim = await withSimulator({ blynkDevices: 2400 });
-  });
-  after(() => sim.close());
+  simulatorForSuite((s) => (sim = s), { blynkDevices: 2400 });
   beforeEach(() => {
     sim.clearFaults();
     sim.resetStats();

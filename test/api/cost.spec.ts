@@ -7,18 +7,13 @@ import net from "node:net";
 import sinon from "sinon";
 import type { Simulator } from "../../src/simulator";
 import { BlynkClient, FlatpeakClient } from "../../src/api";
-import { clientFor, withSimulator } from "../support/sim";
+import { clientFor, simulatorForSuite } from "../support/sim";
 
 describe("the cost of a request", function () {
   let sim: Simulator;
   let client: FlatpeakClient;
 
-  before(async () => {
-    sim = await withSimulator();
-  });
-  after(async () => {
-    await sim.close();
-  });
+  simulatorForSuite((s) => (sim = s));
   beforeEach(() => {
     client = clientFor(sim, "flatpeak") as FlatpeakClient;
   });

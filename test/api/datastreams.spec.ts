@@ -3,7 +3,7 @@ import fc from "fast-check";
 import type { Simulator } from "../../src/simulator";
 import { BlynkClient } from "../../src/api";
 import { ExpiringCache, checkValue, parseDatastream, type TemplateDatastream } from "../../src/api/blynk-datastreams";
-import { clientFor, findSecret, freshClientEach, rejects, secretStrings, withSimulator } from "../support/sim";
+import { clientFor, findSecret, freshClientEach, rejects, secretStrings, simulatorForSuite } from "../support/sim";
 
 type Dev = { id: number; templateId: number; connected: boolean; firstConnectTime: number; lastReceivedEventAt: number; dsValues: unknown[] };
 
@@ -13,12 +13,7 @@ describe("Blynk datastreams: client against the simulator", function () {
   const sent: string[] = [];
   const ORG = "/api/v1/organization";
 
-  before(async () => {
-    sim = await withSimulator();
-  });
-  after(async () => {
-    await sim.close();
-  });
+  simulatorForSuite((s) => (sim = s));
   freshClientEach(() => sim, "blynk", sent, (c) => (client = c as BlynkClient));
 
   const devices = () => sim.fleet.blynk.devices as unknown as Dev[];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { createClient, FlatpeakClient } from "../../src/api";
-import { collect, rejects, withSimulator } from "../support/sim";
+import { collect, rejects, simulatorForSuite } from "../support/sim";
 
 type Release = "zero" | "anode" | "busbar" | "yotta";
 
@@ -10,10 +10,7 @@ describe("Flatpeak client on every release", function () {
   const paths: string[] = [];
   const clients: FlatpeakClient[] = [];
 
-  before(async () => {
-    sim = await withSimulator({ flatpeakDevices: 80, blynkDevices: 10 });
-  });
-  after(() => sim.close());
+  simulatorForSuite((s) => (sim = s), { flatpeakDevices: 80, blynkDevices: 10 });
   beforeEach(() => {
     paths.length = 0;
     sim.clearFaults();

@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { FlatpeakClient } from "../../src/api";
-import { clientFor, collect, findSecret, freshClientEach, rejects, SECRETS, secretStrings, withSimulator } from "../support/sim";
+import { clientFor, collect, findSecret, freshClientEach, rejects, SECRETS, secretStrings, simulatorForSuite, withSimulator } from "../support/sim";
 
 describe("Flatpeak client against the simulator", function () {
   let sim: Simulator;
   let client: FlatpeakClient;
   const paths: string[] = [];
 
-  before(async () => {
-    sim = await withSimulator();
-  });
-  after(async () => {
-    await sim.close();
-  });
+  simulatorForSuite((s) => (sim = s));
   freshClientEach(() => sim, "flatpeak", paths, (c) => (client = c as FlatpeakClient));
 
   const devices = () => sim.fleet.flatpeak.devices as unknown as Array<Record<string, unknown>>;

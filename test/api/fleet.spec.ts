@@ -3,7 +3,7 @@ import type { BlynkDevice, Simulator } from "../../src/simulator";
 import { checks, clientOf, offersManageAction, type BlynkClient, type CreateInput, type FlatpeakClient } from "../../src/api";
 import { normalizeActivation } from "../../src/api/blynk";
 import { ASSUMED_LIMIT, Watcher, minimumInterval, parseDeviceList, statusFromLastSeen } from "../../src/api/watch";
-import { clientFor, collect, findSecret, rejects, secretStrings, withSimulator } from "../support/sim";
+import { clientFor, collect, findSecret, rejects, secretStrings, simulatorForSuite } from "../support/sim";
 
 const ORG = "/api/v1/organization";
 
@@ -14,12 +14,7 @@ describe("fleet administration: clients against the simulator", function () {
   const paths: string[] = [];
   const log = { onRequest: (r: { method: string; path: string }) => paths.push(`${r.method} ${r.path}`) };
 
-  before(async () => {
-    sim = await withSimulator({ blynkDevices: 400, flatpeakDevices: 60 });
-  });
-  after(async () => {
-    await sim.close();
-  });
+  simulatorForSuite((s) => (sim = s), { blynkDevices: 400, flatpeakDevices: 60 });
   beforeEach(() => {
     paths.length = 0;
     sim.clearFaults();

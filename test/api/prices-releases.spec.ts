@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { createClient, type FlatpeakClient } from "../../src/api";
 import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
-import { withSimulator } from "../support/sim";
+import { simulatorForSuite } from "../support/sim";
 
 const H = 3_600_000;
 
@@ -18,10 +18,7 @@ describe("Flatpeak client: prices and slots on each release", function () {
   ];
   const results = new Map<string, unknown>();
 
-  before(async () => {
-    sim = await withSimulator();
-  });
-  after(() => sim.close());
+  simulatorForSuite((s) => (sim = s));
 
   for (const [version, release, endpoints] of RELEASES) {
     for (const pinned of [true, false]) {

@@ -4,7 +4,7 @@ import { FlatpeakClient } from "../../src/api";
 import { releaseOf } from "../../src/api/flatpeak";
 import { computeSlots } from "../../src/api/slots";
 import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
-import { freshClientEach, rejects, withSimulator } from "../support/sim";
+import { freshClientEach, rejects, simulatorForSuite } from "../support/sim";
 
 const H = 3_600_000;
 
@@ -14,10 +14,7 @@ describe("Flatpeak client: prices and slots", function () {
   const paths: string[] = [];
   const now = Math.floor(Date.now() / 60_000) * 60_000;
 
-  before(async () => {
-    sim = await withSimulator();
-  });
-  after(() => sim.close());
+  simulatorForSuite((s) => (sim = s));
   freshClientEach(() => sim, "flatpeak", paths, (c) => (client = c as FlatpeakClient));
 
   it("names the release by a version string's name, else by its date (a later one speaks busbar)", () => {

@@ -6,16 +6,13 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Simulator } from "../../src/simulator";
-import { SECRETS, findSecret, sleep, withSimulator } from "../support/sim";
+import { findSecret, SECRETS, simulatorForSuite, sleep } from "../support/sim";
 import { account, freshRuntimeEach, helper, loadFlow, nextMessages } from "../support/nodes";
 
 describe("bounds at the nodes", function () {
   this.timeout(60_000);
   let sim: Simulator;
-  before(async () => {
-    sim = await withSimulator();
-  });
-  after(() => sim.close());
+  simulatorForSuite((s) => (sim = s));
   freshRuntimeEach(() => sim);
 
   async function getDeviceWith(timeout: unknown): Promise<Record<string, any>> {

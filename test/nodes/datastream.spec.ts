@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
-import { withSimulator } from "../support/sim";
+import { simulatorForSuite } from "../support/sim";
 import { ALL_NODES, account, freshRuntimeEach, helper, statuses, withTime } from "../support/nodes";
 import { received, until } from "../support/fleet";
 
@@ -10,12 +10,7 @@ type Dev = { id: number; templateId: number; firstConnectTime: number; connected
 
 describe("devicecloud-datastream in a Node-RED runtime, against the simulator", function () {
   let sim: Simulator;
-  before(async () => {
-    sim = await withSimulator({ blynkDevices: 300, flatpeakDevices: 20 });
-  });
-  after(async () => {
-    await sim.close();
-  });
+  simulatorForSuite((s) => (sim = s), { blynkDevices: 300, flatpeakDevices: 20 });
   freshRuntimeEach(() => sim);
 
   const thermostats = () => (sim.fleet.blynk.devices as unknown as Dev[]).filter((d) => d.templateId === 353 && d.firstConnectTime > 0);

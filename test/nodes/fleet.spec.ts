@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { BlynkDevice, Simulator } from "../../src/simulator";
 import type { BlynkClient } from "../../src/api";
 import { minimumInterval } from "../../src/api/watch";
-import { clientFor, withSimulator } from "../support/sim";
+import { clientFor, simulatorForSuite } from "../support/sim";
 import { account, freshRuntimeEach, helper, nextMessages, statuses, withTime } from "../support/nodes";
 import { loadFleetFlow, received, until } from "../support/fleet";
 
@@ -11,12 +11,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("fleet administration nodes in a Node-RED runtime, against the simulator", function () {
   let sim: Simulator;
-  before(async () => {
-    sim = await withSimulator({ blynkDevices: 300, flatpeakDevices: 40 });
-  });
-  after(async () => {
-    await sim.close();
-  });
+  simulatorForSuite((s) => (sim = s), { blynkDevices: 300, flatpeakDevices: 40 });
   freshRuntimeEach(() => sim);
 
   const bl = () => sim.fleet.blynk;

@@ -1,15 +1,12 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
-import { withSimulator } from "../support/sim";
+import { simulatorForSuite } from "../support/sim";
 import { account, freshRuntimeEach, helper, nextMessages } from "../support/nodes";
 import { loadFleetFlow } from "../support/fleet";
 
 describe("list devices: a Blynk (sub-)organization (orgId)", function () {
   let sim: Simulator;
-  before(async () => {
-    sim = await withSimulator({ blynkDevices: 300, flatpeakDevices: 10 });
-  });
-  after(() => sim.close());
+  simulatorForSuite((s) => (sim = s), { blynkDevices: 300, flatpeakDevices: 10 });
   freshRuntimeEach(() => sim);
 
   const bl = () => sim.fleet.blynk;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { i18n } from "@node-red/util";
 import type { Simulator } from "../../src/simulator";
 import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
-import { findSecret, SECRETS, secretStrings, withSimulator } from "../support/sim";
+import { findSecret, SECRETS, secretStrings, simulatorForSuite } from "../support/sim";
 import { recordCalls } from "../reliability/helpers";
 import { account, freshRuntimeEach, helper, loadFlow, nextMessages, statuses } from "../support/nodes";
 
@@ -14,10 +14,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe("prices and price slots nodes in a Node-RED runtime, against the simulator", function () {
   let sim: Simulator;
-  before(async () => {
-    sim = await withSimulator();
-  });
-  after(() => sim.close());
+  simulatorForSuite((s) => (sim = s));
   freshRuntimeEach(() => sim);
 
   const priceRequests = () => Object.entries(sim.stats().byRoute).filter(([k]) => /prices|schedules|tariffs|slots|locations/.test(k)).reduce((s, [, n]) => s + n, 0);

@@ -27,6 +27,16 @@ export function clientFor(sim: Simulator, provider: Provider, extra: Partial<Cli
   });
 }
 
+/** One simulator for the whole suite (`withSimulator(opts)`), handed to `use` once it runs and closed after the suite. */
+export function simulatorForSuite(use: (sim: Simulator) => void, opts: SimulatorOptions = {}): void {
+  let sim: Simulator | undefined;
+  before(async () => {
+    sim = await withSimulator(opts);
+    use(sim);
+  });
+  after(() => sim?.close());
+}
+
 /**
  * A fresh client per test, handed to `use` and closed after the test; the simulator's faults and counters are
  * cleared first, and `sent` (emptied) lists the client's requests ("GET /devices").

@@ -555,13 +555,15 @@ describe("simulator: server", function () {
     it("prints the URL and the demo credentials and stops on SIGTERM", async function () {
       const cli = path.join(__dirname, "../../src/simulator/cli.js");
       const child = spawn(process.execPath, [cli, "--port", "0", "--json", "--blynk-devices", "10", "--flatpeak-devices", "10"], { stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
       const line = await new Promise<string>((resolve, reject) => {
         let buf = "";
         child.stdout.on("data", (c: Buffer) => {
           buf += c.toString();
           if (buf.includes("\n")) resolve(buf.split("\n")[0]);
         });
-        child.once("exit", (code) => reject(new Error(`exited ${code}`)));
+        child.once("exit", (code) => reject(new Error(`exited ${code}; stderr: ${stderr}`)));
       });
       const info = JSON.parse(line);
       assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -572,7 +574,7 @@ describe("simulator: server", function () {
       await res.text();
       const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
       child.kill("SIGTERM");
-      assert.equal(await exited, 0);
+      assert.equal(await exited, 0, `exit code after SIGTERM; stderr: ${stderr}`);
     });
   });
 });

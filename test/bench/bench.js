@@ -158,6 +158,15 @@ const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : "–");
 const f0 = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
 const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
 
+/** Each ratio taken per round (or per run), for the spread table at the end. */
+const spreads = [];
+/** Records a ratio's values over the rounds; returns "median (rounds lowest–highest)". */
+function spread(name, values) {
+  const row = { name, median: median(values), low: Math.min(...values), high: Math.max(...values), n: values.length };
+  spreads.push(row);
+  return `${f2(row.median)} (rounds ${f2(row.low)}–${f2(row.high)})`;
+}
+
 const targets = [];
 function target(name, measured, goal, met) {
   targets.push({ name, measured, goal, met });
@@ -383,7 +392,13 @@ function memorySampler() {
   return () => {
     sample();
     clearInterval(timer);
-    return { rss: rss - base.rss, heap: heap - base.heapUsed, rssPeak: rss, heapPeak: heap };
+    // What the run's result holds once its garbage is collected (call while the result is still referenced).
+    const held = () => {
+      if (typeof global.gc !== "function") return NaN;
+      gc();
+      return process.memoryUsage().heapUsed - base.heapUsed;
+    };
+    return { rss: rss - base.rss, heap: heap - base.heapUsed, rssPeak: rss, heapPeak: heap, held };
   };
 }
 
@@ -429,7 +444,8 @@ async function main() {
   say(`machine:  ${cpus[0] ? cpus[0].model.trim() : "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}`);
   say(`software: Node.js ${process.version}, Node-RED ${nodeRedVersion}, axios ${require("axios/package.json").version}, package ${require(path.join(ROOT, "package.json")).version}${gitRev()}`);
   say(`fleet:    ${FLEET.flatpeakDevices.toLocaleString("en-US")} Flatpeak, ${FLEET.blynkListed.toLocaleString("en-US")} Blynk devices in the account's organization (simulator in a child process, Blynk rate limit off there)`);
-  say(`load:     ${loadavg()} (1, 5, 15 min) at the start; other work on the machine shows up as noise`);
+  const loadAtStart = loadavg();
+  say(`load:     ${loadAtStart} (1, 5, 15 min) at the start; other work on the machine shows up as noise`);
   if (typeof global.gc !== "function") say("note:     run with --expose-gc for steadier memory figures (npm run bench does)");
 
   const sim = await startSimulatorProcess({ ...FLEET, rateLimit: { blynk: null } });
@@ -465,7 +481,7 @@ async function main() {
       say("");
       say("## http in: get device the way a flow serves it (Node-RED in its own process, simulator latency 0 ms)");
       const device = (await rawFp.get(`/devices/${encodeURIComponent(fpIds[0])}`)).data;
-      const io = { say, table, target, closedLoop, median, summarize, f0, f2 };
+      const io = { say, table, target, closedLoop, median, summarize, f0, f2, spread };
       const clientsArg = argv.find((a) => a.startsWith("--clients="));
       const only = clientsArg ? clientsArg.slice("--clients=".length).split(",") : undefined;
       await runHttpIn(io, { sim, ids: fpIds, token: fpToken, device, cfg: CFG.httpin, concs, profileDir, only });
@@ -493,7 +509,7 @@ async function main() {
       await control(sim, "POST", "latency", { ms: 0 });
       say("");
       say(`## The newer nodes, each against its core flow and raw requests (simulator latency 0 ms)${extraCases.length ? "" : ": none in this package"}`);
-      await runNewNodes({ say, table, closedLoop, median, summarize, f0, f2, sleep }, extraCases, (start, end, err) => flowDriver(RED, start, end, err), CFG.newNodes, { fpToken });
+      await runNewNodes({ say, table, closedLoop, median, summarize, f0, f2, sleep, spread }, extraCases, (start, end, err) => flowDriver(RED, start, end, err), CFG.newNodes, { fpToken });
     };
     if (only === "new") {
       // The newer nodes' rows alone (node test/bench/bench.js --only=new).
@@ -574,7 +590,11 @@ async function main() {
         }
         const s = {};
         for (const c of clients) s[c.key] = { ...summarize(pooled[c.key]), rps: median(pooled[c.key].rps) };
-        const perRound = (x, y) => median(pooled[x].rps.map((v, k) => v / pooled[y].rps[k]));
+        const perRound = (x, y) => {
+          const ratios = pooled[x].rps.map((v, k) => v / pooled[y].rps[k]);
+          spread(`get device c${conc} @${latency} ms, ${x === "a" && y === "b" ? "node/core" : "node/raw"}`, ratios);
+          return median(ratios);
+        };
         say("");
         say(`### get device (Flatpeak), concurrency ${conc}, latency ${latency} ms: ${rounds} rounds of ${f0(per)} messages each, warm-up excluded`);
         table(
@@ -618,12 +638,13 @@ async function main() {
           const got = r.failed ? -1 : Array.isArray(r.msg.payload) ? r.msg.payload.length : -1;
           // The listing's own size: its output as JSON text (measured after the run, outside the figures above).
           if (got === expected && jsonBytes === undefined) jsonBytes = Buffer.byteLength(JSON.stringify(r.msg.payload));
+          const held = mem.held();
           r.msg = undefined;
           if (got !== expected) throw new Error(`${provider} listing returned ${got} devices, not ${expected}${r.failed ? " (it failed)" : ""}`);
           if (k === 0) continue; // warm-up
           // The sequential client right after, so that each pair sees the same machine.
           const seq = provider === "blynk" ? await sequentialBlynk(rawBl, FLEET.blynkListed) : await sequentialFlatpeak(rawFp);
-          runs.push({ wall, seq, requests: stats.requests, mem, maxInFlight: stats.maxInFlight, cpu: (cpu.user + cpu.system) / 1000, simCpu: simCpu / 1000 });
+          runs.push({ wall, seq, requests: stats.requests, mem, held, maxInFlight: stats.maxInFlight, cpu: (cpu.user + cpu.system) / 1000, simCpu: simCpu / 1000 });
         }
         const wall = median(runs.map((r) => r.wall));
         const requests = runs[0].requests;
@@ -632,6 +653,9 @@ async function main() {
         const rssPeak = Math.max(...runs.map((r) => r.mem.rss));
         const heapPeak = Math.max(...runs.map((r) => r.mem.heap));
         const heapPerJson = heapPeak / jsonBytes;
+        const held = median(runs.map((r) => r.held));
+        spread(`list ${provider} @${latency} ms, time/seq`, runs.map((r) => r.wall / r.seq.sum));
+        spread(`list ${provider} @${latency} ms, peak heap/JSON`, runs.map((r) => r.mem.heap / jsonBytes));
         let goal = "–";
         let heapGoal = "–";
         if (provider === "blynk" && latency === 20) {
@@ -654,16 +678,18 @@ async function main() {
           mb(jsonBytes),
           f2(heapPerJson),
           heapGoal,
+          `${mb(held)} (${f2(held / jsonBytes)})`,
         ]);
       }
       table(
-        ["listing", "wall ms", "requests", "max in flight", "sequential ms", "seq requests × ms", "time/seq", "goal", "CPU ms", "sim CPU ms", "peak rss +", "peak heap +", "JSON", "heap/JSON", "goal"],
+        ["listing", "wall ms", "requests", "max in flight", "sequential ms", "seq requests × ms", "time/seq", "goal", "CPU ms", "sim CPU ms", "peak rss +", "peak heap +", "JSON", "heap/JSON", "goal", "held after GC (/JSON)"],
         rows,
       );
       say("sequential: a raw client fetching the same pages one after the other right after each listing (the sum of its");
       say("requests' latencies); time/seq: median of the pairs. CPU: this process (Node-RED and the node), sim CPU: the");
       say("simulator's process, during the node's listing. Flatpeak's cursor pages can only come one after the other, so its");
-      say("time/seq is about 1 by nature. JSON: the listing's output as JSON text; heap/JSON: the peak heap above the start over it.");
+      say("time/seq is about 1 by nature. JSON: the listing's output as JSON text; heap/JSON: the peak heap above the start over it");
+      say("(garbage not yet collected included); held after GC: the heap the output array holds once a GC ran, median.");
 
       // ---- logins -----------------------------------------------------------------------------------------------
       if (latency === 20) {
@@ -712,6 +738,8 @@ async function main() {
     );
     say("");
     say(`total time ${((Date.now() - t0) / 1000).toFixed(0)} s; load ${loadavg()} at the end`);
+    const file = writeDocBlock(began, quick, loadAtStart);
+    process.stdout.write(`\nThe run as docs/benchmarks.md gives it (its sections "The run" and "Spread over the rounds"): ${file}\n`);
     return 0;
   } finally {
     agents.http.destroy();
@@ -729,6 +757,43 @@ async function main() {
     });
     fs.rmSync(userDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The run for docs/benchmarks.md: its date, command, load and duration, the output as printed, and the spread of
+ * every ratio over the rounds; written to .scratch/bench/ for pasting over the doc's two sections of the same names.
+ */
+function writeDocBlock(began, quick, loadAtStart) {
+  const dir = path.join(ROOT, ".scratch", "bench");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `benchmarks-${began.toISOString().replace(/[:.]/g, "-")}.md`);
+  const minutes = ((Date.now() - began.getTime()) / 60000).toFixed(1);
+  const doc = [
+    "## The run",
+    "",
+    `- **Date**: ${began.toISOString().slice(0, 16).replace("T", ", ")} UTC; the run took ${minutes} minutes.`,
+    `- **Command**: \`npm run bench${quick ? " -- --quick" : ""}\`${gitRev().replace(/^ \(commit (.*)\)$/, ", at commit $1")}.`,
+    `- **Machine**: ${lines.find((l) => l.startsWith("machine:")).slice(10)}.`,
+    `- **Software**: ${lines.find((l) => l.startsWith("software:")).slice(10)}.`,
+    `- **Load** (1, 5, 15 min averages, ${os.cpus().length} cores): ${loadAtStart} at the start, ${loadavg()} at the end.`,
+    "",
+    "This is the output as the script printed it, without npm's banner and Node-RED's start-up warnings:",
+    "",
+    "```text",
+    ...lines,
+    "```",
+    "",
+    "## Spread over the rounds",
+    "",
+    "Each ratio above is the median of the per-round ratios (per run for the listings); over the rounds of this run they ranged:",
+    "",
+    "| case | median | lowest–highest | rounds |",
+    "|------|--------|----------------|--------|",
+    ...spreads.map((r) => `| ${r.name} | ${f2(r.median)} | ${f2(r.low)}–${f2(r.high)} | ${r.n} |`),
+    "",
+  ];
+  fs.writeFileSync(file, doc.join("\n"));
+  return file;
 }
 
 /** Every Flatpeak device page, one after the other (the cursor needs the page before): the sum of latencies. */

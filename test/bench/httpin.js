@@ -212,6 +212,8 @@ async function runHttpIn(io, { sim, ids, token, device, cfg, concs, profileDir, 
       const vsCore = perRound((k) => pooled.node.rps[k] / pooled.core.rps[k]);
       const vsIdeal = perRound((k) => pooled.node.rps[k] * (1 / pooled.fn.rps[k] + 1 / pooled.raw.rps[k]));
       const spread = (v) => `${f2(Math.min(...v))}–${f2(Math.max(...v))}`;
+      io.spread(`http in c${conc}, node/ideal`, vsIdeal);
+      io.spread(`http in c${conc}, node/core`, vsCore);
       const idealGoal = conc === 1 ? 0.95 : 0.9;
       const tag = `http in c${conc}`;
       const core = median(vsCore);
@@ -222,6 +224,14 @@ async function runHttpIn(io, { sim, ids, token, device, cfg, concs, profileDir, 
           (conc === 32 ? `; goal ≥ 1.50: ${target(`${tag}: node/core throughput`, f2(core), "≥ 1.50", core >= 1.5)})` : ")"),
       );
       say(`ideal: per round, 1 / (1/fn + 1/raw) req/s, i.e. one Node-RED round trip plus one raw request; median ${f0(median(perRound((k) => 1 / (1 / pooled.fn.rps[k] + 1 / pooled.raw.rps[k]))))} req/s`);
+      // The same comparison in CPU, which the load on the machine moves less than throughput: what each flow costs
+      // Node-RED per request beyond its own round trip, and what the raw request costs its own process.
+      const addedNode = s.node.red - s.fn.red;
+      const addedCore = s.core.red - s.fn.red;
+      say(
+        `Node-RED CPU per request beyond its round trip (fn): node ${f0(addedNode)} µs, core ${f0(addedCore)} µs (core/node ${f2(addedCore / addedNode)}); ` +
+          `whole flow core/node ${f2(s.core.red / s.node.red)}; the raw request costs its client ${f0(s.raw.cpu)} µs`,
+      );
       results[conc] = { core, ideal, vsCore, vsIdeal };
     }
   } catch (err) {

@@ -127,6 +127,7 @@ async function pricesCase(sim) {
   const body = (p) => ({ location_id: location, start_time: p.start, end_time: p.end, tariff_direction: "IMPORT" });
   return {
     key: "prices",
+    name: "prices",
     title: `prices (Flatpeak, release ${version}, one day of location ${location})`,
     nodes: (n, junction, catcher) => [
       n({ id: "p-node", type: "devicecloud-prices", name: "", account: "acc-fp", locationId: location, locationIdType: "str", direction: "IMPORT", hours: 24, wires: [["p-node-end"]] }),
@@ -173,10 +174,12 @@ async function datastreamCases(sim) {
   const ORG = `${sim.url}/api/v1/organization`;
   const device = (i) => deviceIds[i % deviceIds.length];
   const value = (i) => 5 + (i % 250) / 10; // within V5's range, one decimal
-  const pace = { max: 150, pauseMs: 1100 };
+  // A round of `per` messages after a pause in which the bucket refills them (about 163 a second), plus 100 ms.
+  const pace = { max: 150, pauseMs: (per) => Math.ceil((per / 163) * 1000) + 100 };
   const ok = (status) => status >= 200 && status < 300;
   const common = (key, title, nodeDef, coreFunc, method, check, rawSend) => ({
     key,
+    name: `datastream ${nodeDef.action}`,
     title,
     pace,
     nodes: (n, junction, catcher) => [
@@ -244,9 +247,8 @@ async function runNewNodes(io, cases, driver, cfg, ctx) {
       for (const conc of [1, 32]) {
         const rounds = cfg[conc].rounds;
         const per = c.pace ? Math.min(c.pace.max, cfg[conc].per) : cfg[conc].per;
-        const pause = async () => {
-          if (c.pace) await sleep(c.pace.pauseMs);
-        };
+        const pauseMs = c.pace ? c.pace.pauseMs(per) : 0;
+        const pause = () => (pauseMs > 0 ? sleep(pauseMs) : undefined);
         const pooled = {};
         for (const x of clients) {
           await pause();
@@ -268,14 +270,14 @@ async function runNewNodes(io, cases, driver, cfg, ctx) {
         const s = {};
         for (const x of clients) s[x.key] = { ...summarize(pooled[x.key]), rps: median(pooled[x.key].rps) };
         const ratios = (other) => pooled.node.rps.map((v, k) => v / pooled[other].rps[k]);
-        const spread = (v) => `${f2(median(v))} (rounds ${f2(Math.min(...v))}–${f2(Math.max(...v))})`;
+        const spread = (v, what) => io.spread(`${c.name} c${conc}, ${what}`, v);
         say("");
-        say(`### ${c.title}, concurrency ${conc}, latency 0 ms: ${rounds} rounds of ${f0(per)} messages each${c.pace ? `, each after a ${c.pace.pauseMs} ms pause` : ""}, warm-up excluded`);
+        say(`### ${c.title}, concurrency ${conc}, latency 0 ms: ${rounds} rounds of ${f0(per)} messages each${pauseMs > 0 ? `, each after a ${pauseMs} ms pause` : ""}, warm-up excluded`);
         table(
           ["client", "req/s", "median ms", "p99 ms", "CPU µs/msg", "errors"],
           clients.map((x) => [x.label, f0(s[x.key].rps), f2(s[x.key].median), f2(s[x.key].p99), f0(s[x.key].cpu), s[x.key].errors]),
         );
-        say(`node/core ${spread(ratios("core"))}, node/raw ${spread(ratios("raw"))}`);
+        say(`node/core ${spread(ratios("core"), "node/core")}, node/raw ${spread(ratios("raw"), "node/raw")}`);
         const errors = clients.reduce((sum, x) => sum + s[x.key].errors, 0);
         if (errors > 0) say(`WARNING: ${errors} messages failed`);
       }

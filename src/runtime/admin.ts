@@ -107,123 +107,137 @@ function locationName(l: ApiObject): string {
 }
 
 export function registerAdminRoutes(RED: NodeAPI): void {
+  RED.httpAdmin.post("/devicecloud/test", RED.auth.needsPermission("devicecloud-account.write"), (req: Request, res: Response) => testConnection(RED, req, res));
+  accountRoute(RED, "/devicecloud/accounts/:id/devices", devicesPage);
+  accountRoute(RED, "/devicecloud/accounts/:id/locations", locationsPage);
+  accountRoute(RED, "/devicecloud/accounts/:id/metafields", metafieldsOf);
+  accountRoute(RED, "/devicecloud/accounts/:id/datastreams", datastreamsOf);
+  accountRoute(RED, "/devicecloud/accounts/:id/events", eventsOf);
+}
 
-  RED.httpAdmin.post("/devicecloud/test", RED.auth.needsPermission("devicecloud-account.write"), async (req: Request, res: Response) => {
-    res.set("Cache-Control", "no-store");
-    if (!req.is("application/json")) {
-      res.status(415).json({ ok: false, code: "INVALID_INPUT", message: "Send the settings to test as JSON (Content-Type: application/json)." });
-      return;
+/** The settings of the dialog's account as sent, read field by field: nothing else of the body is used. */
+function testedAccount(body: Record<string, unknown>): { def: AccountDef; creds: AccountCredentials } {
+  const def = {
+    id: typeof body.id === "string" ? body.id : "",
+    provider: body.provider === "blynk" ? "blynk" : "flatpeak",
+    server: typeof body.server === "string" ? body.server : "",
+    apiVersion: typeof body.apiVersion === "string" ? body.apiVersion : "",
+    simulate: body.simulate === true || body.simulate === "true",
+    timeout: body.timeout as number | string | undefined,
+    tls: typeof body.tls === "string" ? body.tls : "",
+  } as AccountDef;
+  const creds: AccountCredentials = {
+    clientId: typeof body.clientId === "string" ? body.clientId : "",
+    clientSecret: typeof body.clientSecret === "string" ? body.clientSecret : "",
+  };
+  return { def, creds };
+}
+
+async function testConnection(RED: NodeAPI, req: Request, res: Response): Promise<void> {
+  res.set("Cache-Control", "no-store");
+  if (!req.is("application/json")) {
+    res.status(415).json({ ok: false, code: "INVALID_INPUT", message: "Send the settings to test as JSON (Content-Type: application/json)." });
+    return;
+  }
+  const { def, creds } = testedAccount((req.body ?? {}) as Record<string, unknown>);
+  const wantsStored = creds.clientSecret === STORED_PASSWORD || creds.clientSecret === "";
+  if (wantsStored) creds.clientSecret = "";
+  let opened: Awaited<ReturnType<typeof openClient>> | undefined;
+  // Closing the test's own client cancels its login and requests at once.
+  const asked = whileAsked(res, TEST_DEADLINE_MS);
+  asked.signal.addEventListener("abort", () => void opened?.release());
+  try {
+    if (wantsStored && def.id && !def.simulate) {
+      const stored = storedCredentials(RED, def);
+      creds.clientSecret = stored.clientSecret ?? "";
+      if (!creds.clientId) creds.clientId = stored.clientId ?? "";
     }
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const def = {
-      id: typeof body.id === "string" ? body.id : "",
-      provider: body.provider === "blynk" ? "blynk" : "flatpeak",
-      server: typeof body.server === "string" ? body.server : "",
-      apiVersion: typeof body.apiVersion === "string" ? body.apiVersion : "",
-      simulate: body.simulate === true || body.simulate === "true",
-      timeout: body.timeout as number | string | undefined,
-      tls: typeof body.tls === "string" ? body.tls : "",
-    } as AccountDef;
-    const creds: AccountCredentials = {
-      clientId: typeof body.clientId === "string" ? body.clientId : "",
-      clientSecret: typeof body.clientSecret === "string" ? body.clientSecret : "",
-    };
-    const wantsStored = creds.clientSecret === STORED_PASSWORD || creds.clientSecret === "";
-    if (wantsStored) creds.clientSecret = "";
-    let opened: Awaited<ReturnType<typeof openClient>> | undefined;
-    // Closing the test's own client cancels its login and requests at once.
-    const asked = whileAsked(res, TEST_DEADLINE_MS);
-    asked.signal.addEventListener("abort", () => void opened?.release());
+    // As Node-RED reads "${NAME}" in the deployed account: its flow's and the global environment, then the process's.
+    const deployed = def.id ? RED.nodes.getNode(def.id) : null;
+    const resolved = withEnvVars(def, creds, (name) => RED.util.getSetting(deployed as never, name));
+    opened = await openClient(resolved.def, resolved.creds, (id) => RED.nodes.getNode(id));
+    if (asked.signal.aborted) await opened.release();
+    const result = await opened.client.testConnection({ signal: asked.signal });
+    res.json({ ok: true, ...result });
+  } catch (err) {
+    if (asked.timedOut()) res.json({ ok: false, code: "TIMEOUT", message: `Test connection did not finish within ${TEST_DEADLINE_MS / 1000} s.` });
+    else res.json({ ok: false, ...failure(err) });
+  } finally {
+    asked.done();
+    await opened?.release();
+  }
+}
+
+type AccountAnswer = (client: AnyClient, req: Request, signal: AbortSignal) => Promise<unknown>;
+
+/** A read route on a deployed account: no caching, 404 NOT_DEPLOYED, and one mapping of errors to statuses. */
+function accountRoute(RED: NodeAPI, path: string, answer: AccountAnswer): void {
+  RED.httpAdmin.get(path, RED.auth.needsPermission("devicecloud-account.read"), async (req: Request, res: Response) => {
+    res.set("Cache-Control", "no-store");
+    const account = deployedAccount(RED, String(req.params.id));
+    if (!account) return notDeployed(res);
+    // The account's client stays; only this route's requests stop when the browser goes away.
+    const asked = whileAsked(res);
     try {
-      if (wantsStored && def.id && !def.simulate) {
-        const stored = storedCredentials(RED, def);
-        creds.clientSecret = stored.clientSecret ?? "";
-        if (!creds.clientId) creds.clientId = stored.clientId ?? "";
-      }
-      // As Node-RED reads "${NAME}" in the deployed account: its flow's and the global environment, then the process's.
-      const deployed = def.id ? RED.nodes.getNode(def.id) : null;
-      const resolved = withEnvVars(def, creds, (name) => RED.util.getSetting(deployed as never, name));
-      opened = await openClient(resolved.def, resolved.creds, (id) => RED.nodes.getNode(id));
-      if (asked.signal.aborted) await opened.release();
-      const result = await opened.client.testConnection({ signal: asked.signal });
-      res.json({ ok: true, ...result });
+      res.json(await answer(await account.client(), req, asked.signal));
     } catch (err) {
-      if (asked.timedOut()) res.json({ ok: false, code: "TIMEOUT", message: `Test connection did not finish within ${TEST_DEADLINE_MS / 1000} s.` });
-      else res.json({ ok: false, ...failure(err) });
+      const f = failure(err);
+      res.status(f.code === "INVALID_INPUT" || f.code === "UNSUPPORTED" ? 400 : f.code === "NOT_FOUND" ? 404 : 502).json(f);
     } finally {
       asked.done();
-      await opened?.release();
     }
-  });
-
-  /** A read route on a deployed account: no caching, 404 NOT_DEPLOYED, and one mapping of errors to statuses. */
-  const accountRoute = (path: string, answer: (client: AnyClient, req: Request, signal: AbortSignal) => Promise<unknown>) =>
-    RED.httpAdmin.get(path, RED.auth.needsPermission("devicecloud-account.read"), async (req: Request, res: Response) => {
-      res.set("Cache-Control", "no-store");
-      const account = deployedAccount(RED, String(req.params.id));
-      if (!account) return notDeployed(res);
-      // The account's client stays; only this route's requests stop when the browser goes away.
-      const asked = whileAsked(res);
-      try {
-        res.json(await answer(await account.client(), req, asked.signal));
-      } catch (err) {
-        const f = failure(err);
-        res.status(f.code === "INVALID_INPUT" || f.code === "UNSUPPORTED" ? 400 : f.code === "NOT_FOUND" ? 404 : 502).json(f);
-      } finally {
-        asked.done();
-      }
-    });
-
-  accountRoute("/devicecloud/accounts/:id/devices", async (client, req, signal) => {
-    const page = await client.browseDevices({
-      signal,
-      query: typeof req.query.q === "string" ? req.query.q : undefined,
-      cursor: typeof req.query.cursor === "string" ? req.query.cursor : undefined,
-    });
-    return { items: page.items.map(pickerEntry), next: page.next, total: page.total };
-  });
-
-  accountRoute("/devicecloud/accounts/:id/locations", async (client, req, signal) => {
-    const flatpeak = clientOf(client, "flatpeak", "prices");
-    const cursor = typeof req.query.cursor === "string" && req.query.cursor !== "" ? req.query.cursor : undefined;
-    const page = await flatpeak.browseLocations({ cursor, signal });
-    const items = new Map(page.items.map((l) => [String(l.id), { id: String(l.id), name: locationName(l) }]));
-    // The first page also offers the locations the account's devices name, so a device's own location is at hand.
-    if (!cursor) {
-      const devices = await flatpeak.browseDevices({ pageSize: 100, signal });
-      for (const d of devices.items) {
-        const device = pickerEntry(d).name;
-        for (const loc of Array.isArray(d.locations) ? d.locations : []) {
-          if (typeof loc !== "string") continue;
-          const known = items.get(loc);
-          if (!known) items.set(loc, { id: loc, name: device });
-          else if (!known.name.includes(" · device ")) known.name += ` · device ${device}`;
-        }
-      }
-    }
-    return { items: [...items.values()], next: page.next };
-  });
-
-  accountRoute("/devicecloud/accounts/:id/metafields", async (client, req, signal) => {
-    const fields = await client.listMetafields(String(req.query.deviceId ?? ""), { signal });
-    return {
-      items: fields.map((f) => ({
-        id: f.id,
-        name: typeof f.name === "string" ? f.name : String(f.id),
-        type: f.value && typeof f.value === "object" ? (f.value as ApiObject).type : undefined,
-      })),
-    };
-  });
-
-  accountRoute("/devicecloud/accounts/:id/datastreams", async (client, req) => {
-    const blynk = clientOf(client, "blynk", "datastream");
-    const streams = await blynk.templateDatastreams(await blynk.templateOf(String(req.query.deviceId ?? "")));
-    return { items: streams.map((ds) => ({ id: ds.id, pin: ds.pin, name: ds.label, type: ds.type })) };
-  });
-
-  accountRoute("/devicecloud/accounts/:id/events", async (client, req) => {
-    const blynk = clientOf(client, "blynk", "triggerEvent");
-    const events = await blynk.templateEvents(await blynk.templateOf(String(req.query.deviceId ?? "")));
-    return { items: events.map((e) => ({ id: e.eventCode, name: typeof e.name === "string" ? e.name : String(e.eventCode), type: e.type })) };
   });
 }
+
+const devicesPage: AccountAnswer = async (client, req, signal) => {
+  const page = await client.browseDevices({
+    signal,
+    query: typeof req.query.q === "string" ? req.query.q : undefined,
+    cursor: typeof req.query.cursor === "string" ? req.query.cursor : undefined,
+  });
+  return { items: page.items.map(pickerEntry), next: page.next, total: page.total };
+};
+
+const locationsPage: AccountAnswer = async (client, req, signal) => {
+  const flatpeak = clientOf(client, "flatpeak", "prices");
+  const cursor = typeof req.query.cursor === "string" && req.query.cursor !== "" ? req.query.cursor : undefined;
+  const page = await flatpeak.browseLocations({ cursor, signal });
+  const items = new Map(page.items.map((l) => [String(l.id), { id: String(l.id), name: locationName(l) }]));
+  // The first page also offers the locations the account's devices name, so a device's own location is at hand.
+  if (!cursor) {
+    const devices = await flatpeak.browseDevices({ pageSize: 100, signal });
+    for (const d of devices.items) {
+      const device = pickerEntry(d).name;
+      for (const loc of Array.isArray(d.locations) ? d.locations : []) {
+        if (typeof loc !== "string") continue;
+        const known = items.get(loc);
+        if (!known) items.set(loc, { id: loc, name: device });
+        else if (!known.name.includes(" · device ")) known.name += ` · device ${device}`;
+      }
+    }
+  }
+  return { items: [...items.values()], next: page.next };
+};
+
+const metafieldsOf: AccountAnswer = async (client, req, signal) => {
+  const fields = await client.listMetafields(String(req.query.deviceId ?? ""), { signal });
+  return {
+    items: fields.map((f) => ({
+      id: f.id,
+      name: typeof f.name === "string" ? f.name : String(f.id),
+      type: f.value && typeof f.value === "object" ? (f.value as ApiObject).type : undefined,
+    })),
+  };
+};
+
+const datastreamsOf: AccountAnswer = async (client, req) => {
+  const blynk = clientOf(client, "blynk", "datastream");
+  const streams = await blynk.templateDatastreams(await blynk.templateOf(String(req.query.deviceId ?? "")));
+  return { items: streams.map((ds) => ({ id: ds.id, pin: ds.pin, name: ds.label, type: ds.type })) };
+};
+
+const eventsOf: AccountAnswer = async (client, req) => {
+  const blynk = clientOf(client, "blynk", "triggerEvent");
+  const events = await blynk.templateEvents(await blynk.templateOf(String(req.query.deviceId ?? "")));
+  return { items: events.map((e) => ({ id: e.eventCode, name: typeof e.name === "string" ? e.name : String(e.eventCode), type: e.type })) };
+};

@@ -10,10 +10,9 @@
 import type { ProviderName } from "./common";
 import { TokenStore } from "./tokens";
 import { streamOf, STREAM } from "./rng";
-import { FLATPEAK_ACCOUNTS, FLATPEAK_DEMO, type FlatpeakDevice, type FlatpeakSimAccount, type FlatpeakSite } from "./flatpeak";
-import { flatpeakCloud } from "./flatpeak-cloud";
+import { FLATPEAK_ACCOUNTS, FLATPEAK_DEMO, flatpeakCloud, type FlatpeakDevice, type FlatpeakSimAccount, type FlatpeakSite } from "./flatpeak";
 import { blynkCloud, BLYNK_DEMO, type BlynkDevice, type BlynkOrg, type BlynkTag, type BlynkUser } from "./blynk";
-import type { TemplateDef } from "./blynk-templates";
+import type { TemplateDef } from "./blynk/templates";
 import { FaultTable, checkLatency, checkProvider, type FaultSpec } from "./faults";
 import { DEFAULT_BLYNK_RATE_LIMIT, RateLimiter, checkSpec, type RateLimitSpec } from "./rate-limit";
 import { SimServer } from "./server";
@@ -24,8 +23,8 @@ export { FLATPEAK_ACCOUNTS, FLATPEAK_DEMO, FLATPEAK_RELEASES, FLATPEAK_VERSIONS,
 export type { FlatpeakSimAccount, FlatpeakRelease, FlatpeakRoom, FlatpeakDevice, FlatpeakSite, FlatpeakDeviceSummary, FlatpeakDeviceProperties, FlatpeakDeviceType } from "./flatpeak";
 export { BLYNK_DEMO } from "./blynk";
 export type { BlynkDevice, BlynkOrg, BlynkUser, BlynkTag, TimelineEvent, LogEntry, HardwareInfo } from "./blynk";
-export { BLYNK_TEMPLATES, BLYNK_EVENT_TYPES } from "./blynk-templates";
-export type { TemplateDef, MetaFieldDef, EventDef, DataStreamDef, MetaType } from "./blynk-templates";
+export { BLYNK_TEMPLATES, BLYNK_EVENT_TYPES } from "./blynk/templates";
+export type { TemplateDef, MetaFieldDef, EventDef, DataStreamDef, MetaType } from "./blynk/templates";
 export { DEFAULT_BLYNK_RATE_LIMIT, type RateLimitSpec } from "./rate-limit";
 export type { FaultSpec } from "./faults";
 export type { SimulatorStats } from "./stats";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Simulator } from "../../src/simulator";
 import { createClient, type FlatpeakClient } from "../../src/api";
-import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
+import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak/pricing";
 import { simulatorForSuite } from "../support/sim";
 
 const H = 3_600_000;

@@ -3,7 +3,7 @@ import type { Simulator } from "../../src/simulator";
 import { FlatpeakClient } from "../../src/api";
 import { releaseOf } from "../../src/api/flatpeak";
 import { computeSlots } from "../../src/api/slots";
-import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
+import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak/pricing";
 import { freshClientEach, rejects, simulatorForSuite } from "../support/sim";
 
 const H = 3_600_000;

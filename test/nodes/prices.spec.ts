@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { i18n } from "@node-red/util";
 import type { Simulator } from "../../src/simulator";
-import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
+import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak/pricing";
 import { findSecret, SECRETS, secretStrings, simulatorForSuite } from "../support/sim";
 import { recordCalls } from "../reliability/helpers";
 import { account, freshRuntimeEach, helper, loadFlow, nextMessages, statuses } from "../support/nodes";

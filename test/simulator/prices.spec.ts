@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { startSimulator, type Simulator } from "../../src/simulator";
-import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak-prices";
-import { localTime } from "../../src/simulator/flatpeak-tariffs";
+import { FLATPEAK_PRICE_LOCATIONS as LOC } from "../../src/simulator/flatpeak/pricing";
+import { localTime } from "../../src/simulator/flatpeak/tariffs";
 import { call, flatpeakToken } from "./helpers";
 
 const ZERO = { "Flatpeak-Version": "2024-08-24.zero" };

@@ -5,7 +5,7 @@
  */
 import { Rng, hash32, STREAM } from "../rng";
 import { isPlainObject, jsonInt, parseInt32, qp, type SimRequest, type SimResponse } from "../common";
-import type { DataStreamDef, DataStreamValue, TemplateDef } from "../blynk-templates";
+import type { DataStreamDef, DataStreamValue, TemplateDef } from "./templates";
 import type { BlynkFleet } from "./fleet";
 import { answers, err, jsonBody, type BlynkRoom } from "./http";
 import { PREFIX, type BlynkDevice } from "./model";

@@ -4,7 +4,7 @@
  * device. The rooms (auth.ts, devices.ts, …) read and change it.
  */
 import { Rng, hash32, streamOf, STREAM } from "../rng";
-import { BLYNK_TEMPLATES, type MetaFieldDef, type TemplateDef } from "../blynk-templates";
+import { BLYNK_TEMPLATES, type MetaFieldDef, type TemplateDef } from "./templates";
 import { DatastreamStore } from "./datastreams";
 import { generateFleet } from "./generate";
 import { BLYNK_DEMO, DAY, MIN, type BlynkDevice, type BlynkHooks, type BlynkOptions, type BlynkOrg, type BlynkTag, type BlynkUser, type LogEntry, type TimelineEvent } from "./model";

@@ -3,7 +3,7 @@
  * templates. Every draw from `rng` happens in a fixed order, so a seed always makes the same fleet.
  */
 import type { Rng } from "../rng";
-import { BLYNK_TEMPLATES, CONTACTS, LIFECYCLE, LOCATIONS, RANGES, SUPPORT_EMAILS, ZONES, type ContactValue, type DataStreamValue, type LocationValue, type MetaFieldDef, type TemplateDef } from "../blynk-templates";
+import { BLYNK_TEMPLATES, CONTACTS, LIFECYCLE, LOCATIONS, RANGES, SUPPORT_EMAILS, ZONES, type ContactValue, type DataStreamValue, type LocationValue, type MetaFieldDef, type TemplateDef } from "./templates";
 import { EMPTY_TAGS, MIN, type BlynkDevice, type BlynkUser, type HardwareInfo } from "./model";
 import type { BlynkFleet } from "./fleet";
 

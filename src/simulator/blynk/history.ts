@@ -1,6 +1,6 @@
 /** History: a device's timeline (events) and user-actions log, and clearing its data. */
 import { qp, type SimRequest, type SimResponse } from "../common";
-import { BLYNK_EVENT_TYPES, type BlynkEventType } from "../blynk-templates";
+import { BLYNK_EVENT_TYPES, type BlynkEventType } from "./templates";
 import type { BlynkFleet } from "./fleet";
 import { err, paged, withDevice, type BlynkRoom } from "./http";
 import { PREFIX } from "./model";

@@ -1,6 +1,6 @@
 /** Metafields: read a device's metafields and update one, each value checked against its type. */
 import { isPlainObject, jsonInt, type SimRequest, type SimResponse } from "../common";
-import type { MetaFieldDef } from "../blynk-templates";
+import type { MetaFieldDef } from "./templates";
 import type { BlynkFleet } from "./fleet";
 import { EMAIL_RE, answers, bodyDevice, err, nameError, withDevice, type BlynkRoom } from "./http";
 import { PREFIX, type BlynkUser } from "./model";

@@ -1,5 +1,5 @@
 /** The Blynk simulator's data: the organization's devices, orgs, users and tags, and what a request runs as. */
-import type { BlynkEventType, DataStreamValue, LifecycleStatus } from "../blynk-templates";
+import type { BlynkEventType, DataStreamValue, LifecycleStatus } from "./templates";
 import type { TokenStore } from "../tokens";
 
 export const BLYNK_DEMO = { clientId: "oa2-client-id_simulator-demo", clientSecret: "simulator-demo-secret-0000000000000000000" } as const;

@@ -8,7 +8,7 @@ import { qp, type RouteMatch, type SimRequest, type SimResponse } from "../commo
 import { notFound } from "./answers";
 import { checkDeviceBody, type DeviceFields } from "./device-bodies";
 import { objectId, type FlatpeakDevice, type FlatpeakDeviceType, type FlatpeakFleet } from "./fleet";
-import { tariffOf } from "../flatpeak-tariffs";
+import { tariffOf } from "./tariffs";
 import { cursorPage, listAnswer } from "./paging";
 import { atLeast, type FlatpeakRelease } from "./release";
 import { pathParam, versionedRoute, type FlatpeakPrincipal, type FlatpeakRoom } from "./room";

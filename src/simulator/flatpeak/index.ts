@@ -3,6 +3,7 @@
  * prices with the locations; more register with `addRoom`), each answer in the release the request is on. See
  * docs/simulator.md.
  */
+import type { SimCloud } from "../cloud";
 import type { RouteMatch, SimRequest, SimResponse } from "../common";
 import type { TokenStore } from "../tokens";
 import * as answers from "./answers";
@@ -98,4 +99,29 @@ export class FlatpeakSim {
   locationOf(siteId: string): string | undefined {
     return this.fleet.locationOf(siteId);
   }
+}
+
+/** The Flatpeak cloud the server serves: FlatpeakSim's fleet and routes, its answers and its version header. */
+export function flatpeakCloud(opts: FlatpeakOptions, hooks: FlatpeakHooks): { fleet: FlatpeakSim; cloud: SimCloud<FlatpeakPrincipal> } {
+  const fleet = new FlatpeakSim(opts, hooks);
+  const cloud: SimCloud<FlatpeakPrincipal> = {
+    name: "flatpeak",
+    owns: () => true,
+    match: (path) => fleet.match(path),
+    authenticate: (req) => fleet.authenticate(req),
+    rateAccount: (p) => p.accountId,
+    finalize: (r, req) => {
+      r.headers = { ...(r.headers ?? {}), "flatpeak-version": fleet.versionInForce(req) };
+      return r;
+    },
+    errors: {
+      forStatus: (status) => FlatpeakSim.errorFor(status),
+      notFound: FlatpeakSim.notFound,
+      methodNotAllowed: FlatpeakSim.methodNotAllowed,
+      rateLimited: (p) => FlatpeakSim.rateLimited(p.live),
+      tooLarge: (message) => FlatpeakSim.rich(413, "body_too_large", message, "api", false),
+      internal: FlatpeakSim.internalError,
+    },
+  };
+  return { fleet, cloud };
 }

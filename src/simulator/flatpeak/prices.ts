@@ -1,10 +1,10 @@
 /**
- * The prices room (flatpeak-prices.ts: locations, price series, slots) registered like every other room: its
+ * The prices room (pricing.ts: locations, price series, slots) registered like every other room: its
  * routes run after the version checks, in the release in force. Yotta's prices are busbar's (no yotta price page
  * was found).
  */
 import type { RouteMatch } from "../common";
-import { FlatpeakPriceRoom } from "../flatpeak-prices";
+import { FlatpeakPriceRoom } from "./pricing";
 import { notFound, rich } from "./answers";
 import type { FlatpeakFleet } from "./fleet";
 import { cursorPage } from "./paging";

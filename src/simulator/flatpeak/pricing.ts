@@ -6,10 +6,10 @@
  *   busbar  POST /prices, POST /schedules/duration, POST /schedules/limit                 (location_id in the body)
  * Slots follow src/api/slots.ts, the rules the client falls back on. See docs/simulator.md ("Prices").
  */
-import { computeSlots, totalMinutes, type Segment, type SlotRule } from "../api/slots";
-import { isPlainObject, parseJson, qp, type SimRequest, type SimResponse } from "./common";
-import { idHash, nextUpdate, priceSeries, tariffOf, TARIFFS, type Tariff } from "./flatpeak-tariffs";
-import { Rng } from "./rng";
+import { computeSlots, totalMinutes, type Segment, type SlotRule } from "../../api/slots";
+import { isPlainObject, parseJson, qp, type SimRequest, type SimResponse } from "../common";
+import { idHash, nextUpdate, priceSeries, tariffOf, TARIFFS, type Tariff } from "./tariffs";
+import { Rng } from "../rng";
 
 export type PriceRelease = "zero" | "anode" | "busbar";
 

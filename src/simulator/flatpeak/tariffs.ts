@@ -3,7 +3,7 @@
  * period. A pure function of the location id and the time, so every answer about one half-hour agrees with every
  * other. See docs/simulator.md ("Prices").
  */
-import { hash32, Rng } from "./rng";
+import { hash32, Rng } from "../rng";
 
 export interface Tariff {
   name: string;

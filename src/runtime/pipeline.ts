@@ -56,65 +56,29 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
   const account = def.account ? (RED.nodes.getNode(def.account) as AccountNode | null) : null;
   const inflight = new Set<AbortController>();
   let closed = false;
-  let active = 0;
-  let waiting = 0;
-  /** The outcome of the last message, stamped when it ended. */
-  let outcome: Status | undefined;
-  /** The progress of the listing under way, if any. */
-  let progress: Status | undefined;
   const board = statusBoard(node);
-  const show = board.show;
-  const refresh = () => {
-    if (waiting > 0) show({ fill: "yellow", shape: "ring", text: shared("status.waiting") });
-    else if (active > 0) show(progress ?? { fill: "blue", shape: "dot", text: shared("status.requesting") });
-    else if (outcome?.fill === "red") show(outcome);
-    else {
-      const idle = options.idleStatus?.() ?? outcome;
-      if (idle) show(idle);
-    }
-  };
-
-  if (!account || typeof account.client !== "function") {
-    show({ fill: "red", shape: "ring", text: shared("status.noAccount") });
-  } else if (!offersOperation(account.provider, op)) {
-    show({ fill: "red", shape: "ring", text: shared("status.unsupported") });
-  }
+  const status = new RequestStatus(board.show, options.idleStatus);
+  const problem = accountProblem(account, op);
+  if (problem) board.show({ fill: "red", shape: "ring", text: shared(problem) });
 
   node.on("input", (msg: NodeMessageInFlow, send: (m: Msg | Msg[]) => void, done: (err?: Error) => void) => {
     const controller = new AbortController();
     inflight.add(controller);
-    let waitingHere = false;
-    const call: CallOptions = {
-      signal: controller.signal,
-      onWait: (w: boolean) => {
-        if (w === waitingHere) return;
-        waitingHere = w;
-        waiting += w ? 1 : -1;
-        refresh();
-      },
-    };
-    active++;
-    refresh();
+    const request = status.begin();
     const finish = (err?: unknown) => {
       inflight.delete(controller);
-      if (waitingHere) {
-        waitingHere = false;
-        waiting--;
-      }
-      active--;
-      if (active === 0) progress = undefined;
+      request.end();
       if (closed) return; // Nothing is sent or reported once the node is closed.
       if (err === undefined) {
-        outcome = okStatus(RED);
-        refresh();
+        status.settle(okStatus(RED));
         done();
         return;
       }
       const error = toDeviceCloudError(err);
-      outcome = errorStatus(error.code);
-      refresh();
+      status.settle(errorStatus(error.code));
       done(error);
     };
+    const call: CallOptions = { signal: controller.signal, onWait: request.onWait };
     run(msg as Msg, send, call).then(() => finish(), (err: unknown) => {
       if (isCancelled(err) && closed) return finish(err);
       finish(isCancelled(err) ? new DeviceCloudError("NETWORK", "The request was cancelled.") : err);
@@ -130,15 +94,9 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
   });
 
   async function run(msg: Msg, send: (m: Msg | Msg[]) => void, call: CallOptions): Promise<void> {
-    if (!account || typeof account.client !== "function") {
-      throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
-    }
-    if (!offersOperation(account.provider, op)) {
-      throw unsupported(account.provider, op);
-    }
-    const client = await account.client();
+    const client = await usableAccount(account, op).client();
     const evaluate = (field: string, value: unknown, type: unknown) => evaluateProperty(RED, node, msg, field, value, type);
-    const ctx: InputContext = {
+    await handler({
       msg,
       send: (m) => {
         if (!closed) send(m);
@@ -149,14 +107,93 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
       deviceId: (options) => resolveDeviceId(client, msg, def, evaluate, options),
       cloneWithoutPayload: () => RED.util.cloneMessage({ ...msg, payload: undefined }) as Msg,
       progress: (page, pages) => {
-        if (closed) return;
-        progress = pageStatus(RED, page, pages);
-        refresh();
+        if (!closed) status.showProgress(pageStatus(RED, page, pages));
+      },
+    });
+  }
+  return { refresh: status.refresh };
+}
+
+/** The i18n key of what keeps the node from working with its account, shown from the deploy on. */
+function accountProblem(account: AccountNode | null, op: Operation): string | undefined {
+  try {
+    usableAccount(account, op);
+    return undefined;
+  } catch (err) {
+    return toDeviceCloudError(err).code === "UNSUPPORTED" ? "status.unsupported" : "status.noAccount";
+  }
+}
+
+/** The node's account, if it can serve `op`; otherwise each message fails before anything is sent. */
+function usableAccount(account: AccountNode | null, op: Operation): AccountNode {
+  if (!account || typeof account.client !== "function") {
+    throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
+  }
+  if (!offersOperation(account.provider, op)) {
+    throw unsupported(account.provider, op);
+  }
+  return account;
+}
+
+/**
+ * What the status shows while messages are handled: waiting (rate limit) over requesting (or a listing's progress)
+ * over the last error over the idle status. Messages overlap, so it counts them.
+ */
+class RequestStatus {
+  private active = 0;
+  private waiting = 0;
+  /** The outcome of the last message, stamped when it ended. */
+  private outcome: Status | undefined;
+  /** The progress of the listing under way, if any. */
+  private progress: Status | undefined;
+
+  constructor(
+    private readonly show: (s: Status) => void,
+    private readonly idleStatus?: () => Status | undefined,
+  ) {}
+
+  readonly refresh = (): void => {
+    if (this.waiting > 0) this.show({ fill: "yellow", shape: "ring", text: shared("status.waiting") });
+    else if (this.active > 0) this.show(this.progress ?? { fill: "blue", shape: "dot", text: shared("status.requesting") });
+    else if (this.outcome?.fill === "red") this.show(this.outcome);
+    else {
+      const idle = this.idleStatus?.() ?? this.outcome;
+      if (idle) this.show(idle);
+    }
+  };
+
+  /** One message begins; `onWait` is its call's, `end` leaves the count without showing anything. */
+  begin(): { onWait: (w: boolean) => void; end: () => void } {
+    let waitingHere = false;
+    this.active++;
+    this.refresh();
+    return {
+      onWait: (w) => {
+        if (w === waitingHere) return;
+        waitingHere = w;
+        this.waiting += w ? 1 : -1;
+        this.refresh();
+      },
+      end: () => {
+        if (waitingHere) {
+          waitingHere = false;
+          this.waiting--;
+        }
+        this.active--;
+        if (this.active === 0) this.progress = undefined;
       },
     };
-    await handler(ctx);
   }
-  return { refresh };
+
+  settle(outcome: Status): void {
+    this.outcome = outcome;
+    this.refresh();
+  }
+
+  showProgress(progress: Status): void {
+    this.progress = progress;
+    this.refresh();
+  }
 }
 
 export function toDeviceCloudError(err: unknown): DeviceCloudError {

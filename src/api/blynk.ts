@@ -163,7 +163,7 @@ export class BlynkClient implements DeviceCloudClient {
         this.parallel,
         opts.signal,
       );
-      for await (const page of pages) yield { ...page, items: page.items.map(withoutToken) };
+      yield* pages;
     }
   }
 
@@ -230,7 +230,7 @@ export class BlynkClient implements DeviceCloudClient {
     const query = opts.query && opts.query.trim() !== "" ? wellFormed("query", opts.query.trim().slice(0, 255)) : undefined;
     const body = await this.fetchDevicePage(page, size, query, opts);
     const seen = page * size + body.content.length;
-    return { items: body.content.map(withoutToken), next: seen < body.totalElements && body.content.length > 0 ? String(page + 1) : null, total: body.totalElements };
+    return { items: body.content, next: seen < body.totalElements && body.content.length > 0 ? String(page + 1) : null, total: body.totalElements };
   }
 
   async testConnection(opts: CallOptions = {}): Promise<{ devices: number; total: number }> {
@@ -353,11 +353,11 @@ export class BlynkClient implements DeviceCloudClient {
     return res.data as ApiObject[];
   }
 
-  /** A listing of `{content, totalElements}` pages, tokens removed. */
+  /** A listing of `{content, totalElements}` pages (tokens removed as each page arrives, see fetchPage). */
   private async *paged(path: string, query: Query, opts: ListOptions): AsyncGenerator<Page> {
     const size = Math.max(1, Math.min(BLYNK_MAX_PAGE, opts.pageSize ?? BLYNK_MAX_PAGE));
     const pages = numberedPages((page, pageSize, signal) => this.fetchPage(path, { ...query, page, size: pageSize }, { ...opts, signal }), size, opts.max ?? 0, FLEET_PARALLEL, opts.signal);
-    for await (const page of pages) yield { ...page, items: page.items.map(withoutToken) };
+    yield* pages;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -534,12 +534,16 @@ export class BlynkClient implements DeviceCloudClient {
       : this.fetchPage(`${ORG}/search/devices`, { query, page, size }, opts, "The cloud's page of devices");
   }
 
+  /**
+   * A page of devices, their tokens removed at once: the parsed originals die young (a page waiting its turn among
+   * those fetched in parallel holds only the copies), and no listing copies its devices a second time.
+   */
   private async fetchPage(path: string, query: Query, opts: CallOptions, what = `The answer to GET ${path}`): Promise<NumberedPage> {
     const res = await this.transport.request({ method: "GET", path, query, signal: opts.signal, onWait: opts.onWait });
     const body = asObject(res.data, "page");
     if (!Array.isArray(body.content)) throw new DeviceCloudError("API_ERROR", `${what} had no content list.`, { status: res.status });
     const total = typeof body.totalElements === "number" ? body.totalElements : Number(body.totalElements);
-    return { content: body.content as ApiObject[], totalElements: Number.isFinite(total) ? total : body.content.length };
+    return { content: (body.content as ApiObject[]).map(withoutToken), totalElements: Number.isFinite(total) ? total : body.content.length };
   }
 }
 

@@ -11,18 +11,22 @@ export interface CursorPage {
   hasMore: boolean;
 }
 
-/** Keeps the items whose id was not seen before (an item without an id cannot be told apart and is kept). */
-function unseen(items: readonly ApiObject[], seen: Set<unknown>): ApiObject[] {
-  const out: ApiObject[] = [];
-  for (const item of items) {
+/**
+ * Keeps the items whose id was not seen before (an item without an id cannot be told apart and is kept). A page
+ * with nothing seen before, the usual case, is given back as it is rather than copied.
+ */
+function unseen(items: ApiObject[], seen: Set<unknown>): ApiObject[] {
+  let out: ApiObject[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
     const id = item?.id;
-    if (id === undefined || id === null) out.push(item);
+    if (id === undefined || id === null) out?.push(item);
     else if (!seen.has(id)) {
       seen.add(id);
-      out.push(item);
-    }
+      out?.push(item);
+    } else out ??= items.slice(0, i);
   }
-  return out;
+  return out ?? items;
 }
 
 function pagingError(what: string): DeviceCloudError {
@@ -88,7 +92,7 @@ export async function* numberedPages(
   let yielded = 0;
   let distinct = 0;
   let index = 0;
-  const take = (content: readonly ApiObject[]) => {
+  const take = (content: ApiObject[]) => {
     const fresh = unseen(content, seen);
     distinct += fresh.length;
     const items = max > 0 && yielded + fresh.length > max ? fresh.slice(0, max - yielded) : fresh;

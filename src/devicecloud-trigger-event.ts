@@ -1,7 +1,7 @@
 /** `devicecloud-trigger-event` (Blynk): logs an event of the device's template, with an optional description. */
 import type { Node, NodeAPI } from "node-red";
 import Mustache from "mustache";
-import { invalidInput } from "./api";
+import { clientOf, invalidInput } from "./api";
 import { isBlank, setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 
@@ -50,7 +50,7 @@ export = function (RED: NodeAPI): void {
       }
       if (description === "") description = undefined;
       const deviceId = await ctx.deviceId();
-      await ctx.client.triggerEvent(deviceId, eventCode, description, ctx.call);
+      await clientOf(ctx.client, "blynk", "triggerEvent").triggerEvent(deviceId, eventCode, description, ctx.call);
       msg.payload = { deviceId, eventCode, description: description ?? null, triggered: true };
       ctx.send(msg);
     });

@@ -1,6 +1,6 @@
 /** `devicecloud-update-metafield` (Blynk): sets one metafield of a device. */
 import type { Node, NodeAPI } from "node-red";
-import { invalidInput, wholeNumber } from "./api";
+import { clientOf, invalidInput, wholeNumber } from "./api";
 import { isBlank, setupFlowNode } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 
@@ -22,7 +22,7 @@ export = function (RED: NodeAPI): void {
       const value = await ctx.evaluate("value", valueProp, valueType);
       checkValue(value);
       const deviceId = await ctx.deviceId({ fromPayload: false, why: "it may hold the value to write" });
-      await ctx.client.updateMetafield(deviceId, metafieldId, value, ctx.call);
+      await clientOf(ctx.client, "blynk", "updateMetafield").updateMetafield(deviceId, metafieldId, value, ctx.call);
       msg.payload = { deviceId, metafieldId, value, updated: true };
       ctx.send(msg);
     });

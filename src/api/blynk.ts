@@ -3,7 +3,7 @@
  * `access_token`, `expires_in`; ids in query parameters; numbered pages (`page` from 0, `size` up to 1000,
  * `totalElements`); 10,000 requests per minute per organization.
  */
-import { buildTransport, seconds, unsupported } from "./base";
+import { buildTransport, seconds } from "./base";
 import {
   checkTime,
   checkValue,
@@ -165,10 +165,6 @@ export class BlynkClient implements DeviceCloudClient {
       );
       yield* pages;
     }
-  }
-
-  listSites(): AsyncGenerator<Page> {
-    return rejectingGenerator(unsupported("blynk", "listSites"));
   }
 
   async getDevice(id: string | number, opts: CallOptions & { detail?: "full" | "base"; includeToken?: boolean } = {}): Promise<ApiObject> {
@@ -585,12 +581,4 @@ export function withoutToken(device: ApiObject): ApiObject {
   // slow dictionary-mode objects (measured by the benchmark: 2-3 times the time and heap).
   const { token: _token, ...copy } = device;
   return copy;
-}
-
-/** A listing that fails on its first step, as a generator must (not when it is created). */
-function rejectingGenerator(err: Error): AsyncGenerator<Page> {
-  return (async function* (): AsyncGenerator<Page> {
-    yield* [];
-    throw err;
-  })();
 }

@@ -4,7 +4,7 @@
  * sets one; cursor pages of up to 100. What a release changes (device shapes, bodies, sites) is decided here from
  * the release in force: the account's `apiVersion`, else the one the cloud names in its `flatpeak-version` header.
  */
-import { buildTransport, notOffered, seconds, unsupported } from "./base";
+import { buildTransport, notOffered, seconds } from "./base";
 import {
   asObject,
   checkDeviceType,
@@ -164,14 +164,6 @@ export class FlatpeakClient implements DeviceCloudClient {
     return statusFromLastSeen({ id: String(id), ...device }, opts.offlineAfter ?? 900);
   }
 
-  triggerEvent(): Promise<void> {
-    return Promise.reject(unsupported("flatpeak", "triggerEvent"));
-  }
-
-  updateMetafield(): Promise<void> {
-    return Promise.reject(unsupported("flatpeak", "updateMetafield"));
-  }
-
   /**
    * `POST /devices` → 201, the body by release: zero and anode `{reference_id}`; busbar `{reference_id, type,
    * locations, manufacturer?, model_code?, model_name?, properties?}`; yotta `{reference_id, properties?:
@@ -212,10 +204,6 @@ export class FlatpeakClient implements DeviceCloudClient {
   async deleteDevice(id: unknown, opts: CallOptions = {}): Promise<void> {
     const deviceId = this.normalizeDeviceId(id);
     await this.transport.request({ method: "DELETE", path: `/devices/${encodeURIComponent(deviceId)}`, signal: opts.signal, onWait: opts.onWait });
-  }
-
-  listMetafields(): Promise<ApiObject[]> {
-    return Promise.reject(unsupported("flatpeak", "updateMetafield"));
   }
 
   /** One page for the editor's device picker; `cursor` is the last id of the page before. */

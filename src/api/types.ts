@@ -93,11 +93,6 @@ export interface DeviceCloudClient {
   listDevices(opts?: DeviceListOptions): AsyncGenerator<Page>;
   getDevice(id: string | number, opts?: CallOptions & { detail?: "full" | "base"; includeToken?: boolean }): Promise<ApiObject>;
   deviceStatus(id: string | number, opts?: CallOptions & { offlineAfter?: number }): Promise<DeviceStatus>;
-  triggerEvent(id: string | number, eventCode: string, description: string | undefined, opts?: CallOptions): Promise<void>;
-  updateMetafield(id: string | number, metafieldId: number, value: unknown, opts?: CallOptions): Promise<void>;
-  listSites(opts?: ListOptions): AsyncGenerator<Page>;
-  /** Blynk: the metafields of one device (GET /device/metafield); Flatpeak: UNSUPPORTED. */
-  listMetafields(id: string | number, opts?: CallOptions): Promise<ApiObject[]>;
   /** Logs in and reads one page of devices: the editor's "Test connection". */
   testConnection(opts?: CallOptions): Promise<{ devices: number; total?: number; more?: boolean }>;
   /** One page of devices for the editor's picker; `next` is the cursor of the page after, or null. */

@@ -220,7 +220,7 @@ const locationsPage: AccountAnswer = async (client, req, signal) => {
 };
 
 const metafieldsOf: AccountAnswer = async (client, req, signal) => {
-  const fields = await client.listMetafields(String(req.query.deviceId ?? ""), { signal });
+  const fields = await clientOf(client, "blynk", "updateMetafield").listMetafields(String(req.query.deviceId ?? ""), { signal });
   return {
     items: fields.map((f) => ({
       id: f.id,

@@ -15,7 +15,7 @@ export async function withSimulator(opts: SimulatorOptions = {}): Promise<Simula
   return sim;
 }
 
-export function clientFor(sim: Simulator, provider: Provider, extra: Partial<ClientConfig> = {}): AnyClient {
+export function clientFor<P extends Provider>(sim: Simulator, provider: P, extra: Partial<ClientConfig> = {}): Extract<AnyClient, { provider: P }> {
   return createClient({
     provider,
     baseUrl: sim.url,
@@ -24,7 +24,7 @@ export function clientFor(sim: Simulator, provider: Provider, extra: Partial<Cli
     baseBackoffMs: 20,
     maxBackoffMs: 200,
     ...extra,
-  });
+  }) as Extract<AnyClient, { provider: P }>;
 }
 
 /** One simulator for the whole suite (`withSimulator(opts)`), handed to `use` once it runs and closed after the suite. */

@@ -5,6 +5,7 @@ import zlib from "node:zlib";
 import { spawn } from "node:child_process";
 import { startSimulator, type Simulator } from "../../src/simulator";
 import { parseArgs } from "../../src/simulator/cli";
+import { waitFor } from "../reliability/helpers";
 import { ORG, basic, blynkTokens, call, flatpeakToken, sleep } from "./helpers";
 
 function countResources(): Record<string, number> {
@@ -443,8 +444,7 @@ describe("simulator: server", function () {
       const slow = get("/login").catch(() => "reset");
       sim.addFault({ path: "/devices", hang: true });
       const hung = fetch(sim.url + "/devices").catch(() => "reset");
-      await sleep(50);
-      assert.equal(sim.stats().inFlight, 2);
+      assert.ok(await waitFor(() => sim.stats().inFlight === 2, 5000, 10), `in flight: ${sim.stats().inFlight} of the 2 requests`);
       await sim.close();
       await socketClosed;
       assert.equal(await slow, "reset");

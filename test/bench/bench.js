@@ -366,6 +366,36 @@ async function closedLoop(send, count, conc) {
   return { elapsed, lat, errors, cpuUs: cpu.user + cpu.system };
 }
 
+/**
+ * Rotated rounds: after a warm-up each, the clients take turns in a rotating order, `rounds` rounds of `per`
+ * messages, so that whatever else the machine does hits all of them alike. `pause` runs before each warm-up and
+ * round (to refill a rate limit); `meter`, if given, starts a measure at each round and returns a function that
+ * gives the figures to add to that client's pool.
+ */
+async function rotatedRounds(clients, { conc, rounds, per, warm, pause, meter }) {
+  const pooled = {};
+  for (const c of clients) {
+    if (pause) await pause();
+    await closedLoop(c.send, Math.min(warm, per), conc); // warm-up, not counted
+    pooled[c.key] = { lat: [], rps: [], elapsed: 0, cpuUs: 0, errors: 0 };
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const c of clients.map((_, k) => clients[(k + round) % clients.length])) {
+      if (pause) await pause();
+      const stop = meter ? meter() : undefined;
+      const r = await closedLoop(c.send, per, conc);
+      const p = pooled[c.key];
+      for (const v of r.lat) p.lat.push(v);
+      p.rps.push((per / r.elapsed) * 1000);
+      p.elapsed += r.elapsed;
+      p.cpuUs += r.cpuUs;
+      p.errors += r.errors;
+      if (stop) for (const [k, v] of Object.entries(stop())) p[k] = (p[k] ?? 0) + v;
+    }
+  }
+  return pooled;
+}
+
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -481,7 +511,7 @@ async function main() {
       say("");
       say("## http in: get device the way a flow serves it (Node-RED in its own process, simulator latency 0 ms)");
       const device = (await rawFp.get(`/devices/${encodeURIComponent(fpIds[0])}`)).data;
-      const io = { say, table, target, closedLoop, median, summarize, f0, f2, spread };
+      const io = { say, table, target, rotatedRounds, median, summarize, f0, f2, spread };
       const clientsArg = argv.find((a) => a.startsWith("--clients="));
       const only = clientsArg ? clientsArg.slice("--clients=".length).split(",") : undefined;
       await runHttpIn(io, { sim, ids: fpIds, token: fpToken, device, cfg: CFG.httpin, concs, profileDir, only });
@@ -509,7 +539,7 @@ async function main() {
       await control(sim, "POST", "latency", { ms: 0 });
       say("");
       say(`## The newer nodes, each against its core flow and raw requests (simulator latency 0 ms)${extraCases.length ? "" : ": none in this package"}`);
-      await runNewNodes({ say, table, closedLoop, median, summarize, f0, f2, sleep, spread }, extraCases, (start, end, err) => flowDriver(RED, start, end, err), CFG.newNodes, { fpToken });
+      await runNewNodes({ say, table, rotatedRounds, median, summarize, f0, f2, sleep, spread }, extraCases, (start, end, err) => flowDriver(RED, start, end, err), CFG.newNodes, { fpToken });
     };
     if (only === "new") {
       // The newer nodes' rows alone (node test/bench/bench.js --only=new).
@@ -570,24 +600,7 @@ async function main() {
       // ---- get device -------------------------------------------------------------------------------------------
       for (const conc of [1, 32]) {
         const { rounds, per } = CFG.get[latency][conc];
-        const pooled = {};
-        for (const c of clients) {
-          await closedLoop(c.send, Math.min(CFG.warm, per), conc); // warm-up, not counted
-          pooled[c.key] = { lat: [], rps: [], elapsed: 0, cpuUs: 0, errors: 0 };
-        }
-        // The three take turns, in a rotating order, so that whatever else the machine does hits all of them.
-        for (let round = 0; round < rounds; round++) {
-          const order = clients.map((_, k) => clients[(k + round) % clients.length]);
-          for (const c of order) {
-            const r = await closedLoop(c.send, per, conc);
-            const p = pooled[c.key];
-            for (const v of r.lat) p.lat.push(v);
-            p.rps.push((per / r.elapsed) * 1000);
-            p.elapsed += r.elapsed;
-            p.cpuUs += r.cpuUs;
-            p.errors += r.errors;
-          }
-        }
+        const pooled = await rotatedRounds(clients, { conc, rounds, per, warm: CFG.warm });
         const s = {};
         for (const c of clients) s[c.key] = { ...summarize(pooled[c.key]), rps: median(pooled[c.key].rps) };
         const perRound = (x, y) => {

@@ -157,7 +157,7 @@ function processCpuUs(pid) {
  * `ids` Flatpeak device ids, `token` a bearer token for the raw client. Returns the per-concurrency ratios.
  */
 async function runHttpIn(io, { sim, ids, token, device, cfg, concs, profileDir, only }) {
-  const { say, table, target, closedLoop, median, summarize, f0, f2 } = io;
+  const { say, table, target, rotatedRounds, median, summarize, f0, f2 } = io;
   const nr = await startNodeRedProcess({ sim, device, profileDir });
   const results = {};
   try {
@@ -175,26 +175,13 @@ async function runHttpIn(io, { sim, ids, token, device, cfg, concs, profileDir, 
         { key: "raw", label: "raw: keep-alive GET to the cloud", send: (i) => toCloud.get(`/devices/${id(i)}`).then(check(i)) },
       ].filter((c) => !only || only.includes(c.key));
       const { rounds, per } = cfg[conc];
-      const pooled = {};
-      for (const c of clients) {
-        await closedLoop(c.send, Math.min(cfg.warm, per), conc);
-        pooled[c.key] = { lat: [], rps: [], elapsed: 0, cpuUs: 0, redUs: 0, simUs: 0, errors: 0 };
-      }
-      for (let round = 0; round < rounds; round++) {
-        for (const c of clients.map((_, k) => clients[(k + round) % clients.length])) {
-          const red0 = processCpuUs(nr.pid);
-          const sim0 = processCpuUs(sim.child.pid);
-          const r = await closedLoop(c.send, per, conc);
-          const p = pooled[c.key];
-          for (const v of r.lat) p.lat.push(v);
-          p.rps.push((per / r.elapsed) * 1000);
-          p.elapsed += r.elapsed;
-          p.cpuUs += r.cpuUs;
-          p.redUs += processCpuUs(nr.pid) - red0;
-          p.simUs += processCpuUs(sim.child.pid) - sim0;
-          p.errors += r.errors;
-        }
-      }
+      // Node-RED's and the cloud's CPU, each in its own process, over each round.
+      const meter = () => {
+        const red0 = processCpuUs(nr.pid);
+        const sim0 = processCpuUs(sim.child.pid);
+        return () => ({ redUs: processCpuUs(nr.pid) - red0, simUs: processCpuUs(sim.child.pid) - sim0 });
+      };
+      const pooled = await rotatedRounds(clients, { conc, rounds, per, warm: cfg.warm, meter });
       toNodeRed.close();
       toCloud.close();
       const s = {};

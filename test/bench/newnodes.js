@@ -240,7 +240,7 @@ async function datastreamCases(sim) {
  * and node/raw. `ctx` brings what the clients need (the Flatpeak token).
  */
 async function runNewNodes(io, cases, driver, cfg, ctx) {
-  const { say, table, closedLoop, median, summarize, f0, f2, sleep } = io;
+  const { say, table, rotatedRounds, median, summarize, f0, f2, sleep } = io;
   for (const c of cases) {
     const { list: clients, close } = c.clients(driver, ctx);
     try {
@@ -249,24 +249,7 @@ async function runNewNodes(io, cases, driver, cfg, ctx) {
         const per = c.pace ? Math.min(c.pace.max, cfg[conc].per) : cfg[conc].per;
         const pauseMs = c.pace ? c.pace.pauseMs(per) : 0;
         const pause = () => (pauseMs > 0 ? sleep(pauseMs) : undefined);
-        const pooled = {};
-        for (const x of clients) {
-          await pause();
-          await closedLoop(x.send, Math.min(cfg.warm, per), conc);
-          pooled[x.key] = { lat: [], rps: [], elapsed: 0, cpuUs: 0, errors: 0 };
-        }
-        for (let round = 0; round < rounds; round++) {
-          for (const x of clients.map((_, k) => clients[(k + round) % clients.length])) {
-            await pause();
-            const r = await closedLoop(x.send, per, conc);
-            const p = pooled[x.key];
-            for (const v of r.lat) p.lat.push(v);
-            p.rps.push((per / r.elapsed) * 1000);
-            p.elapsed += r.elapsed;
-            p.cpuUs += r.cpuUs;
-            p.errors += r.errors;
-          }
-        }
+        const pooled = await rotatedRounds(clients, { conc, rounds, per, warm: cfg.warm, pause });
         const s = {};
         for (const x of clients) s[x.key] = { ...summarize(pooled[x.key]), rps: median(pooled[x.key].rps) };
         const ratios = (other) => pooled.node.rps.map((v, k) => v / pooled[other].rps[k]);

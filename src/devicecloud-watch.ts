@@ -4,8 +4,8 @@
  * src/runtime/poll-loop.ts, one poll src/runtime/watch-poll.ts; this file reads the node's properties and wires them.
  */
 import type { Node, NodeAPI } from "node-red";
-import { DeviceCloudError, describe, invalidInput, notOffered, offersOperation, OPERATION_NAMES, type WatchKind } from "./api";
-import { isBlank, toDeviceCloudError, type Msg } from "./runtime/pipeline";
+import { DeviceCloudError, describe, invalidInput, notOffered, type WatchKind } from "./api";
+import { isBlank, toDeviceCloudError, usableAccount, type Msg } from "./runtime/pipeline";
 import { MAX_TIMER_MS, PollLoop } from "./runtime/poll-loop";
 import { statusBoard } from "./runtime/status";
 import { shared, type AccountNode, type FlowNodeDef } from "./runtime/types";
@@ -74,12 +74,8 @@ export = function (RED: NodeAPI): void {
 function checkedConfig(def: FlowNodeDef, account: AccountNode | null, minInterval: number): WatchConfig | DeviceCloudError {
   try {
     const config = readConfig(def, minInterval);
-    if (!account || typeof account.client !== "function") {
-      throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
-    }
-    if (!offersOperation(account.provider, "watch") || (config.kind === "activated" && account.provider !== "blynk")) {
-      throw notOffered(account.provider, config.kind === "activated" ? "watching for activated devices" : OPERATION_NAMES.watch);
-    }
+    const usable = usableAccount(account, "watch");
+    if (config.kind === "activated" && usable.provider !== "blynk") throw notOffered(usable.provider, "watching for activated devices");
     return config;
   } catch (err) {
     return toDeviceCloudError(err);

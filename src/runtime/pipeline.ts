@@ -125,7 +125,7 @@ function accountProblem(account: AccountNode | null, op: Operation): string | un
 }
 
 /** The node's account, if it can serve `op`; otherwise each message fails before anything is sent. */
-function usableAccount(account: AccountNode | null, op: Operation): AccountNode {
+export function usableAccount(account: AccountNode | null, op: Operation): AccountNode {
   if (!account || typeof account.client !== "function") {
     throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
   }

@@ -172,7 +172,11 @@ h.runSuite("limits", async ({ t, tmp, atEnd }) => {
     assert.equal(answers.length, 600, "every HTTP request answered");
     assert.deepEqual(mine.filter((c) => c !== 1), [], "each message ended exactly once");
     assert.ok(took < 60_000, `${took} ms`);
-    assert.ok(!codes.RATE_LIMITED, `no message failed for a 429 of 0 or 1 s: ${JSON.stringify(codes)}`);
+    // A message fails with RATE_LIMITED only once all 4 retries met a 429 too: about 0.1^5 per message, so one in 600
+    // is rare luck and two are never chance; a client that gave up early would fail dozens.
+    const limited = answers.filter((a) => a.code === "RATE_LIMITED");
+    assert.ok(limited.length <= 1, `no message failed for a 429 of 0 or 1 s: ${JSON.stringify(codes)}`);
+    for (const a of limited) assert.match(a.message, /after 4 retries/, "a 429 of 0 or 1 s is retried 4 times first");
     return `${(took / 1000).toFixed(1)} s; ${600 - answers.filter((a) => !a.ok).length} outputs, catches ${JSON.stringify(codes)}; ${st.requests} requests at the simulator`;
   });
 

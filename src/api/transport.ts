@@ -225,7 +225,7 @@ export class Transport {
         this.gate.release();
         if (err instanceof CancelledError) throw err;
         const mapped = err as DeviceCloudError;
-        if (idempotent && mapped.code === "NETWORK" && errorRetries < MAX_ERROR_RETRIES) {
+        if (idempotent && worthRetrying(mapped) && errorRetries < MAX_ERROR_RETRIES) {
           await this.sleep(this.backoff(errorRetries++), signal);
           continue;
         }
@@ -287,7 +287,7 @@ export class Transport {
       } catch (err) {
         if (err instanceof CancelledError) throw err;
         const mapped = err as DeviceCloudError;
-        if (mapped.code === "NETWORK" && retries < MAX_ERROR_RETRIES) {
+        if (worthRetrying(mapped) && retries < MAX_ERROR_RETRIES) {
           await this.sleep(this.backoff(retries++), signal);
           continue;
         }
@@ -458,15 +458,17 @@ export class Transport {
       EPIPE: "the connection was closed",
       ERR_BAD_RESPONSE: "the answer was malformed",
     };
-    const reason = reasons[code] ?? (/hang up/i.test(e?.message ?? "") ? "the connection was closed before an answer" : "a network error");
-    if (/CERTIFICATE_REQUIRED|ALERT_HANDSHAKE_FAILURE/.test(code)) {
-      return new DeviceCloudError("NETWORK", `Could not reach ${this.host}: it asks for a client certificate (${code}); give one in a TLS configuration on the account.`);
+    const lost = reasons[code];
+    // A connection lost during the handshake says "TLS" in its message too, but it is no verdict on a certificate.
+    if (!lost && /CERTIFICATE_REQUIRED|ALERT_HANDSHAKE_FAILURE/.test(code)) {
+      return new CertificateRefused(`Could not reach ${this.host}: it asks for a client certificate (${code}); give one in a TLS configuration on the account.`);
     }
-    if (/certificate|self[- ]signed|CERT_|SSL|TLS/i.test(`${code} ${e?.message ?? ""}`)) {
+    if (!lost && /certificate|self[- ]signed|CERT_|SSL|TLS/i.test(`${code} ${e?.message ?? ""}`)) {
       const untrusted = /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_UNTRUSTED/.test(code);
       const hint = untrusted ? ": no CA this account trusts signed it (if your own CA did, add it in a TLS configuration on the account)" : "";
-      return new DeviceCloudError("NETWORK", `Could not reach ${this.host}: its TLS certificate was not accepted (${code || "TLS"})${hint}.`);
+      return new CertificateRefused(`Could not reach ${this.host}: its TLS certificate was not accepted (${code || "TLS"})${hint}.`);
     }
+    const reason = lost ?? (/hang up/i.test(e?.message ?? "") ? "the connection was closed before an answer" : "a network error");
     return new DeviceCloudError("NETWORK", `Could not reach ${this.host}: ${reason}${code ? ` (${code})` : ""}.`);
   }
 
@@ -583,6 +585,22 @@ export class Transport {
       signal.addEventListener("abort", onAbort, { once: true });
     });
   }
+}
+
+/**
+ * A TLS handshake that refused a certificate (untrusted, another name, expired, a client certificate asked for, any
+ * TLS alert): NETWORK, as any server not reached, but never tried again, since the next handshake meets the same
+ * certificates and only makes the error later.
+ */
+class CertificateRefused extends DeviceCloudError {
+  constructor(message: string) {
+    super("NETWORK", message);
+  }
+}
+
+/** Whether sending again may help after an exchange failed: a lost connection may, a refused certificate cannot. */
+function worthRetrying(err: DeviceCloudError): boolean {
+  return err.code === "NETWORK" && !(err instanceof CertificateRefused);
 }
 
 function noop(): void {}

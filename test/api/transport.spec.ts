@@ -6,8 +6,11 @@
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { Transport } from "../../src/api/transport";
+import { rejects } from "../support/sim";
+import { selfSigned } from "../support/tls";
 
 interface Seen {
   method: string;
@@ -119,4 +122,108 @@ describe("transport: the request on the wire", function () {
     assert.ok(most <= 1, `${most} abort listeners on the shared signal at once`);
     assert.equal(getEventListeners(shared.signal, "abort").length, 0, "none left once all are answered");
   });
+});
+
+describe("transport: a lost connection is tried again, a refused certificate is not", function () {
+  this.timeout(30_000);
+  const pem = selfSigned();
+  const servers: Array<http.Server | https.Server> = [];
+  const transports: Transport[] = [];
+  afterEach(async () => {
+    for (const t of transports.splice(0)) t.close();
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      await new Promise((resolve) => s.close(resolve));
+    }
+  });
+
+  /** A loopback server (https with the self-signed certificate, or http) that counts its TCP connections, each one a handshake, and drops the first `drops`. */
+  async function listen(secure: boolean, drops = 0) {
+    const answered: string[] = [];
+    let connections = 0;
+    const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      answered.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end('{"access_token":"token-from-the-server","ok":true}');
+    };
+    const server = secure ? https.createServer(pem, answer) : http.createServer(answer);
+    server.on("connection", (socket) => {
+      connections++;
+      if (connections <= drops) socket.destroy();
+    });
+    // The client walks away from the handshake; the server has nothing to say about it.
+    server.on("tlsClientError", () => undefined);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    return { url: `${secure ? "https" : "http"}://localhost:${port}`, answered, connections: () => connections };
+  }
+
+  /** A transport to `url` that logs in over the wire (HTTP Basic) or, for a data request alone, has its token already. */
+  function transportTo(url: string, opts: { loginOnTheWire: boolean; backoffMs: number; trust?: string }): Transport {
+    const t = new Transport({
+      baseUrl: url,
+      timeoutMs: 5000,
+      concurrency: 4,
+      maxRetries: 4,
+      baseBackoffMs: opts.backoffMs,
+      maxBackoffMs: opts.backoffMs * 4,
+      login: opts.loginOnTheWire
+        ? async (self) => {
+            const res = await self.login({ method: "POST", path: "/token", user: "client-id", password: "client-secret" });
+            return { token: (res.data as { access_token: string }).access_token, expiresIn: 3600 };
+          }
+        : async () => ({ token: "token-in-hand", expiresIn: 3600 }),
+      credentialHint: "the credentials",
+      secrets: [],
+      tls: opts.trust ? { ca: opts.trust } : undefined,
+    });
+    transports.push(t);
+    return t;
+  }
+
+  it("a certificate the client does not trust: one handshake for a GET and one for a login, NETWORK at once", async () => {
+    const server = await listen(true);
+    // Back-offs of seconds: a retry would show in the time taken as well as in the count (the first waits 2 s at least).
+    const backoffMs = 4000;
+    let started = Date.now();
+    const get = await rejects(transportTo(server.url, { loginOnTheWire: false, backoffMs }).request({ method: "GET", path: "/devices/1" }));
+    const getMs = Date.now() - started;
+    assert.equal(get.code, "NETWORK");
+    assert.match(get.message, /^Could not reach localhost:\d+: its TLS certificate was not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT\): no CA this account trusts signed it/);
+    assert.equal(server.connections(), 1, "handshakes of the GET");
+    assert.ok(getMs < backoffMs / 2, `the GET failed after ${getMs} ms`);
+
+    started = Date.now();
+    const login = await rejects(transportTo(server.url, { loginOnTheWire: true, backoffMs }).request({ method: "GET", path: "/devices/1" }));
+    const loginMs = Date.now() - started;
+    assert.equal(login.code, "NETWORK");
+    assert.match(login.message, /^Login failed: Could not reach localhost:\d+: its TLS certificate was not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+    assert.equal(server.connections(), 2, "handshakes of the GET and the login");
+    assert.ok(loginMs < backoffMs / 2, `the login failed after ${loginMs} ms`);
+    assert.deepEqual(server.answered, [], "nothing was sent");
+  });
+
+  for (const secure of [false, true]) {
+    it(`a connection dropped before any answer (${secure ? "https, before the handshake" : "http"}) is tried again, for a GET and for a login`, async () => {
+      const trust = secure ? pem.cert : undefined;
+      const forGet = await listen(secure, 1);
+      const res = await transportTo(forGet.url, { loginOnTheWire: false, backoffMs: 10, trust }).request({ method: "GET", path: "/devices/1" });
+      assert.deepEqual(res.data, { access_token: "token-from-the-server", ok: true });
+      assert.equal(forGet.connections(), 2);
+      assert.deepEqual(forGet.answered, ["GET /devices/1"]);
+
+      const forLogin = await listen(secure, 1);
+      await transportTo(forLogin.url, { loginOnTheWire: true, backoffMs: 10, trust }).request({ method: "GET", path: "/devices/1" });
+      assert.equal(forLogin.connections(), 2);
+      assert.deepEqual(forLogin.answered, ["POST /token", "GET /devices/1"]);
+
+      // Dropped every time: the GET is sent three times (MAX_ERROR_RETRIES), and the error names the connection, not a certificate.
+      const always = await listen(secure, Infinity);
+      const lost = await rejects(transportTo(always.url, { loginOnTheWire: false, backoffMs: 10, trust }).request({ method: "GET", path: "/devices/1" }));
+      assert.equal(lost.code, "NETWORK");
+      assert.match(lost.message, /^Could not reach localhost:\d+: the connection was reset \(ECONNRESET\)\.$/);
+      assert.equal(always.connections(), 3);
+    });
+  }
 });

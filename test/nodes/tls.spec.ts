@@ -58,12 +58,13 @@ describe("the account's TLS configuration (tls-config), against a loopback TLS s
     });
   }
 
-  it("without a TLS configuration, the server's certificate is refused with a clear NETWORK error and nothing reaches the cloud", async () => {
+  it("without a TLS configuration, the server's certificate is refused with a clear NETWORK error after one handshake, and nothing reaches the cloud", async () => {
     front = await tlsFront(new URL(sim.url), pki.server);
     await load();
     const { caught } = await ask();
     assert.equal(caught?.error.code, "NETWORK");
     assert.match(caught!.error.message, /^Login failed: Could not reach localhost:\d+: its TLS certificate was not accepted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): no CA this account trusts signed it \(if your own CA did, add it in a TLS configuration on the account\)\.$/);
+    assert.equal(front.handshakes(), 1, "the login is not tried again: the next handshake meets the same certificate");
     assert.equal(front.forwarded(), 0);
     assert.equal(sim.stats().requests, 0, "no login, no request");
   });
@@ -91,6 +92,7 @@ describe("the account's TLS configuration (tls-config), against a loopback TLS s
     const refused = await ask();
     assert.equal(refused.caught?.error.code, "NETWORK");
     assert.match(refused.caught!.error.message, /^Login failed: Could not reach localhost:\d+: it asks for a client certificate \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED\); give one in a TLS configuration on the account\.$/);
+    assert.equal(front.handshakes(), 1, "the login is not tried again without a client certificate");
     assert.equal(front.forwarded(), 0);
     assert.equal(sim.stats().requests, 0);
     await helper.unload();

@@ -59,11 +59,12 @@ export function privatePki(passphrase = "client-key-PASSPHRASE-5150"): PrivatePk
 
 /**
  * A TLS server on loopback in front of a plain-http one (the simulator): it decrypts and passes the bytes on.
- * `requestCert`: only a client with a certificate signed by `ca` gets through. `forwarded` counts the
- * connections that got through to the target.
+ * `requestCert`: only a client with a certificate signed by `ca` gets through. `handshakes` counts the TCP
+ * connections (each begins a handshake), `forwarded` those that got through to the target.
  */
 export async function tlsFront(target: URL, cert: { key: string; cert: string }, opts: { ca?: string; requestCert?: boolean } = {}) {
   let forwarded = 0;
+  let handshakes = 0;
   const sockets = new Set<net.Socket>();
   const server = tls.createServer({ ...cert, ca: opts.ca, requestCert: opts.requestCert === true, rejectUnauthorized: opts.requestCert === true }, (client) => {
     forwarded++;
@@ -77,6 +78,7 @@ export async function tlsFront(target: URL, cert: { key: string; cert: string },
   });
   server.on("tlsClientError", () => undefined);
   server.on("connection", (s: net.Socket) => {
+    handshakes++;
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
@@ -85,6 +87,7 @@ export async function tlsFront(target: URL, cert: { key: string; cert: string },
   return {
     port,
     url: `https://localhost:${port}`,
+    handshakes: () => handshakes,
     forwarded: () => forwarded,
     close: () =>
       new Promise<void>((r) => {

@@ -12,16 +12,24 @@ export interface CursorPage {
 }
 
 /**
- * Keeps the items whose id was not seen before (an item without an id cannot be told apart and is kept). A page
- * with nothing seen before, the usual case, is given back as it is rather than copied.
+ * What tells an item apart: its id, or, for entries that have none (Blynk's history points and actions log), the
+ * entry itself as JSON text; its id in a separate space, so an id never equals an entry's text.
+ */
+function keyOf(item: ApiObject | undefined): unknown {
+  const id = item?.id;
+  return id === undefined || id === null ? `\u0000${JSON.stringify(item)}` : id;
+}
+
+/**
+ * Keeps the items not seen before. A page with nothing seen before, the usual case, is given back as it is rather
+ * than copied.
  */
 function unseen(items: ApiObject[], seen: Set<unknown>): ApiObject[] {
   let out: ApiObject[] | undefined;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const id = item?.id;
-    if (id === undefined || id === null) out?.push(item);
-    else if (!seen.has(id)) {
+    const id = keyOf(item);
+    if (!seen.has(id)) {
       seen.add(id);
       out?.push(item);
     } else out ??= items.slice(0, i);
@@ -73,7 +81,7 @@ export interface NumberedPage {
 /**
  * Numbered pages (0-based): the first page gives the total; the rest are fetched in parallel, at most `parallel`
  * ahead of the consumer (the account's gate bounds what is really in flight), and yielded in order, every item
- * once (de-duplicated by id). Where the pages disagree with the total (an item twice, a short page before the
+ * once (told apart by keyOf). Where the pages disagree with the total (an item twice, a short page before the
  * last, fewer items than the total: the fleet changed, or the server gives smaller pages than asked), the pages
  * still in flight are dropped and the listing is read again from page 0, one page after the other, until a short
  * page; only items not yet yielded go out. Stopping early (max reached, consumer returns) aborts what is in flight.
@@ -137,7 +145,7 @@ export async function* numberedPages(
       const { items } = take(page.content);
       if (items.length > 0) yield { items, total, index: index++ };
       if (full() || page.content.length < step) return;
-      const ids = page.content.map((i) => String(i?.id)).join("\u0000");
+      const ids = page.content.map((i) => String(keyOf(i))).join("\u0001");
       if (ids === before) throw pagingError(`gave the same page twice (page ${p})`);
       if (p + 1 >= limit) throw pagingError(`went on past ${limit} pages of ${step} for a total of ${total}`);
       before = ids;

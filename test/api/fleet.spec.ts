@@ -274,6 +274,19 @@ describe("fleet administration: clients against the simulator", function () {
       assert.equal((await rejects(blynk.deviceTags(2_000_000_000))).code, "NOT_FOUND");
     });
 
+    it("reads the whole actions log, each entry once, when the cloud gives smaller pages than asked (its entries have no id)", async () => {
+      const d = mainDevices().filter((x) => x.ownerUserId !== undefined && x.firstConnectTime > 0).slice(0, 40);
+      let whole: Record<string, unknown>[] = [];
+      let id = 0;
+      for (const x of d) {
+        const logs = await collect(blynk.deviceLogs(x.id));
+        if (logs.length > whole.length) [whole, id] = [logs, x.id];
+      }
+      assert.ok(whole.length >= 4, `a device with a few log entries: ${whole.length}`);
+      sim.addFault({ provider: "blynk", path: `${ORG}/device/logs`, pageLimit: 2 });
+      assert.deepEqual(await collect(blynk.deviceLogs(id)), whole);
+    });
+
     it("offers history and the Blynk-only changes on Blynk only (update on Flatpeak only): UNSUPPORTED on the other cloud, before sending", async () => {
       const unsupported = (e: Error & { code?: string }) => e.code === "UNSUPPORTED";
       assert.throws(() => clientOf(flat, "blynk", "deviceHistory"), unsupported);

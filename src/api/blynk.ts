@@ -84,7 +84,7 @@ export class BlynkClient implements DeviceCloudClient {
   private readonly deviceTemplates = new ExpiringCache<number, number>(TEMPLATE_CACHE_MS, TEMPLATE_CACHE_ENTRIES);
   /** Q1: set once a write was refused with deviceId in the body alone and accepted with it in the query too. */
   private deviceIdInQuery = false;
-  /** Set once the v2 values endpoint answered 404 for a device that GET /device knows: reads use GET /device. */
+  /** Set once the v2 values endpoint answered 404 (or no list) for a device that GET /device knows: reads use GET /device. */
   private v2Missing = false;
 
   constructor(private readonly config: ClientConfig) {
@@ -488,7 +488,10 @@ export class BlynkClient implements DeviceCloudClient {
     }
   }
 
-  /** Values by datastream id: from the v2 values endpoint, or the device's dataStreamValues where v2 does not answer. */
+  /**
+   * Values by datastream id: from the v2 values endpoint, or the device's dataStreamValues where v2 does not answer,
+   * or answers with something other than the list it is read to give (a top-level list is an inference, Q3).
+   */
   private async currentValues(deviceId: number, only: number | undefined, opts: CallOptions): Promise<Map<number, ApiObject>> {
     let list: unknown;
     if (!this.v2Missing) {
@@ -499,9 +502,9 @@ export class BlynkClient implements DeviceCloudClient {
         if (!(err instanceof DeviceCloudError) || (err.code !== "NOT_FOUND" && err.status !== 405)) throw err;
       }
     }
-    if (list === undefined) {
+    if (!Array.isArray(list)) {
       list = (await this.getDevice(deviceId, opts)).dataStreamValues;
-      if (!this.v2Missing) this.v2Missing = true;
+      this.v2Missing = true;
     }
     if (!Array.isArray(list)) throw new DeviceCloudError("API_ERROR", "The device's datastream values were not a list.");
     const out = new Map<number, ApiObject>();

@@ -135,6 +135,15 @@ describe("Blynk datastreams: client against the simulator", function () {
     assert.deepEqual(sent, [`GET ${ORG}/device`]);
   });
 
+  it("reads from the device's dataStreamValues where the v2 endpoint answers something other than a list", async () => {
+    const d = thermostats()[10];
+    // hugeBytes answers 200 with a JSON object ({"padding": …}), not the list of values v2 is read to give.
+    sim.addFault({ provider: "blynk", path: "/api/v2/", hugeBytes: 64 });
+    const [one] = await client.readDatastreams(d.id, { pin: "V0" });
+    assert.equal(one.value, d.dsValues[0]);
+    assert.ok(sent.includes(`GET ${ORG}/device`), "read from GET /device");
+  });
+
   it("a 5xx, a dropped connection or a timeout after a write is one error, the POST never repeated", async () => {
     const d = thermostats()[7];
     await client.templateOf(d.id);

@@ -59,6 +59,7 @@ export function deviceShape(version: string | undefined): FlatpeakDeviceShape {
  * (flatpeak-prices.md §1). Inference: a release that lacks one answers 404 or 405, so each falls back to the other.
  */
 const TOKEN_ROUTES = { login: { method: "GET", path: "/login" }, tokens: { method: "POST", path: "/auth/tokens" } } as const;
+type TokenRoute = keyof typeof TOKEN_ROUTES;
 /** Real ids have 24 characters after dev_; the bound keeps a runaway value out of the URL. */
 const DEVICE_ID = /^dev_[A-Za-z0-9]{1,100}$/;
 /** What this cloud offers, declared once: the nodes, the editor and the docs learn it from here. */
@@ -103,6 +104,8 @@ export class FlatpeakClient implements DeviceCloudClient {
   readonly transport: Transport;
   /** The version the cloud last named in its flatpeak-version header. */
   private reportedVersion: string | undefined;
+  /** The token route that issued the last token: a renewal asks it first. */
+  private tokenRoute: TokenRoute | undefined;
 
   constructor(private readonly config: ClientConfig) {
     const headers: Record<string, string> = {};
@@ -325,17 +328,31 @@ export class FlatpeakClient implements DeviceCloudClient {
     return this.reportedVersion;
   }
 
-  /** `GET /login` first, unless the release is busbar or later; the other route when the first is 404 or 405. */
+  /**
+   * `GET /login` first, unless the release is busbar or later, or the other route is the one that issued the last
+   * token. The other route is tried once when the first answers as a route the cloud lacks may: 404 or 405, or a
+   * refusal (400, 401, 403), since a cloud can check the bearer of every path but its own token route. When both
+   * fail, the error is the second route's, unless that route does not exist (404, 405) or only the first refused
+   * the credentials: then the first's.
+   */
   private async login(t: Transport) {
     const known = this.config.apiVersion?.trim() || this.reportedVersion;
-    const [first, second] = known && releaseOf(known) === "busbar" ? [TOKEN_ROUTES.tokens, TOKEN_ROUTES.login] : [TOKEN_ROUTES.login, TOKEN_ROUTES.tokens];
+    const byRelease: TokenRoute[] = known && releaseOf(known) === "busbar" ? ["tokens", "login"] : ["login", "tokens"];
+    const [first, second] = this.tokenRoute === undefined || this.tokenRoute === byRelease[0] ? byRelease : [byRelease[1], byRelease[0]];
     const credentials = { user: this.config.clientId, password: this.config.clientSecret };
-    let res;
+    let res: ApiResponse;
     try {
-      res = await t.login({ ...first, ...credentials });
+      res = await t.login({ ...TOKEN_ROUTES[first], ...credentials });
+      this.tokenRoute = first;
     } catch (err) {
-      if (!(err instanceof DeviceCloudError) || (err.status !== 404 && err.status !== 405)) throw err;
-      res = await t.login({ ...second, ...credentials });
+      if (!answeredStatus(err, [400, 401, 403, 404, 405])) throw err;
+      try {
+        res = await t.login({ ...TOKEN_ROUTES[second], ...credentials });
+        this.tokenRoute = second;
+      } catch (again) {
+        const refused = (e: unknown) => e instanceof DeviceCloudError && e.code === "AUTH_FAILED";
+        throw answeredStatus(again, [404, 405]) || (refused(err) && !refused(again)) ? err : again;
+      }
     }
     this.noteVersion(res);
     const body = (res.data ?? {}) as Record<string, unknown>;
@@ -374,6 +391,11 @@ export class FlatpeakClient implements DeviceCloudClient {
     }
     return { data: body.data as ApiObject[], hasMore: body.has_more === true };
   }
+}
+
+/** Whether `err` is the cloud's answer with one of these HTTP statuses. */
+function answeredStatus(err: unknown, statuses: readonly number[]): boolean {
+  return err instanceof DeviceCloudError && err.status !== undefined && statuses.includes(err.status);
 }
 
 /**

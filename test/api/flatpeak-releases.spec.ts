@@ -66,11 +66,31 @@ describe("Flatpeak client on every release", function () {
       assert.deepEqual(paths.filter((p) => !p.startsWith("GET /devices")), ["POST /auth/tokens", "GET /login", "GET /login", "POST /auth/tokens"]);
     });
 
-    it("does not fall back on a refusal: 403 is AUTH_FAILED after one login", async () => {
+    it("bad credentials: each route is asked once and refuses, AUTH_FAILED", async () => {
       const c = createClient({ provider: "flatpeak", baseUrl: sim.url, clientId: "acc_nobody", clientSecret: "sk_test_nope", apiVersion: "2026-08-01.busbar", onRequest: (r) => paths.push(`${r.method} ${r.path}`) }) as FlatpeakClient;
       clients.push(c);
-      assert.equal((await rejects(c.getDevice("dev_ffffffffffffffffffffffff"))).code, "AUTH_FAILED");
-      assert.deepEqual(paths, ["POST /auth/tokens"]);
+      const err = await rejects(c.getDevice("dev_ffffffffffffffffffffffff"));
+      assert.equal(err.code, "AUTH_FAILED");
+      assert.match(err.message, /Bad credentials/);
+      assert.deepEqual(paths, ["POST /auth/tokens", "GET /login"]);
+    });
+
+    it("a cloud that refuses the route it lacks (403 on POST /auth/tokens, as a bearer check before routing answers) logs in with GET /login, and renews there", async () => {
+      sim.addFault({ provider: "flatpeak", path: "/auth/tokens", status: 403 });
+      const c = clientOn("busbar", "2026-08-01.busbar");
+      const id = sim.fleet.flatpeak.devices[0].id;
+      assert.equal((await c.getDevice(id)).id, id);
+      sim.revokeTokens("flatpeak");
+      assert.equal((await c.getDevice(id)).id, id);
+      assert.deepEqual(paths, ["POST /auth/tokens", "GET /login", `GET /devices/${id}`, `GET /devices/${id}`, "GET /login", `GET /devices/${id}`]);
+    });
+
+    it("a cloud that refuses GET /login but issues tokens at POST /auth/tokens is used at its token route", async () => {
+      sim.addFault({ provider: "flatpeak", path: "/login", status: 401 });
+      const c = clientOn("busbar");
+      const id = sim.fleet.flatpeak.devices[0].id;
+      assert.equal((await c.getDevice(id)).id, id);
+      assert.deepEqual(paths, ["GET /login", "POST /auth/tokens", `GET /devices/${id}`]);
     });
   });
 

@@ -403,7 +403,7 @@ export class BlynkClient implements DeviceCloudClient {
     const deviceId = this.normalizeDeviceId(id);
     const datastream = await this.resolveDatastream(deviceId, ref, opts);
     const raw = checkValue(datastream, value);
-    await this.postWrite("/device/datastream", deviceId, { dataStreamId: datastream.id, value: raw }, opts);
+    await this.postWrite("/device/datastream", deviceId, { dataStreamId: datastream.id, value: raw }, opts, { dataStreamId: datastream.id });
     return { datastream, value: raw };
   }
 
@@ -442,8 +442,9 @@ export class BlynkClient implements DeviceCloudClient {
     const from = checkTime(period.from, "from", to - DAY_MS);
     if (from > to) throw invalidInput("from", `the period starts (${new Date(from).toISOString()}) after it ends (${new Date(to).toISOString()}).`);
     const datastream = await this.resolveDatastream(deviceId, ref, opts);
-    // The 2024 docs require `pin`; the current spec takes dataStreamId "as an alternative": a virtual pin is sent as pin.
-    const which = datastream.pin ? { pin: datastream.pin.toLowerCase() } : { dataStreamId: datastream.id };
+    // The 2024 docs require `pin`, the current spec lists dataStreamId "as an alternative to pin": both are sent, so
+    // either reading finds the datastream (a datastream without a virtual pin has only its id).
+    const which = datastream.pin ? { pin: datastream.pin.toLowerCase(), dataStreamId: datastream.id } : { dataStreamId: datastream.id };
     const pages = numberedPages(
       async (page, size, signal) => {
         const res = await this.transport.request({ method: "GET", path: `${ORG}/device/datastream/history`, query: { deviceId, ...which, from, to, page, size }, signal, onWait: opts.onWait });
@@ -470,11 +471,19 @@ export class BlynkClient implements DeviceCloudClient {
   /**
    * A write is a POST: the transport never repeats it after a 5xx, a dropped connection or a timeout. Q1: deviceId
    * goes in the body as the 2024 docs show; a 400 (the request was refused, nothing written) is answered once
-   * more with deviceId in the query too, as the 2026 README puts identifiers, and later writes do that at once.
+   * more with the identifiers (deviceId, and `ids`) in the query too, as the 2026 README puts every identifier,
+   * and later writes do that at once.
    */
-  private async postWrite(path: string, deviceId: number, fields: ApiObject, opts: CallOptions): Promise<void> {
+  private async postWrite(path: string, deviceId: number, fields: ApiObject, opts: CallOptions, ids: Query = {}): Promise<void> {
     const send = (inQuery: boolean) =>
-      this.transport.request({ method: "POST", path: `${ORG}${path}`, query: inQuery ? { deviceId } : undefined, body: { deviceId, ...fields }, signal: opts.signal, onWait: opts.onWait });
+      this.transport.request({
+        method: "POST",
+        path: `${ORG}${path}`,
+        query: inQuery ? { deviceId, ...ids } : undefined,
+        body: { deviceId, ...fields },
+        signal: opts.signal,
+        onWait: opts.onWait,
+      });
     if (this.deviceIdInQuery) {
       await send(true);
       return;

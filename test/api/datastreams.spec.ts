@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import type { Simulator } from "../../src/simulator";
 import { BlynkClient } from "../../src/api";
@@ -288,5 +290,69 @@ describe("datastream inputs without a cloud", () => {
     await cache.get(2, load, 1000);
     await cache.get(3, load, 1000);
     assert.equal((await cache.get(1, load, 1001)).value, 5, "the oldest entry went when a third came");
+  });
+});
+
+/**
+ * Where Blynk's docs leave a choice open (blynk-datastreams.md Q1, Q5), another server may take the other reading:
+ * this loopback server takes history's datastream only as `dataStreamId` (the current spec's parameter) and a
+ * write's identifiers only from the query (the 2026 README: "All resource identifiers … are passed as query
+ * parameters"). The client reaches the datastream either way.
+ */
+describe("Blynk datastreams: a server with the other reading of the open questions", function () {
+  const ORG = "/api/v1/organization";
+  let server: http.Server;
+  let client: BlynkClient;
+  const writes: Array<{ query: string; body: unknown }> = [];
+  const json = (res: http.ServerResponse, status: number, body?: unknown) => {
+    res.writeHead(status, body === undefined ? {} : { "Content-Type": "application/json" });
+    res.end(body === undefined ? undefined : JSON.stringify(body));
+  };
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      let text = "";
+      req.on("data", (c: Buffer) => (text += c.toString("utf8")));
+      req.on("end", () => {
+        const url = new URL(req.url ?? "/", "http://127.0.0.1");
+        const q = url.searchParams;
+        switch (`${req.method} ${url.pathname}`) {
+          case "POST /oauth2/token":
+            return json(res, 200, { access_token: "other-reading-token", token_type: "Bearer", expires_in: 86400, refresh_token: null });
+          case `GET ${ORG}/device/baseInfo`:
+            return json(res, 200, { id: Number(q.get("deviceId")), name: "Boiler", templateId: 7, orgId: 1 });
+          case `GET ${ORG}/template/datastreams`:
+            return json(res, 200, [{ id: 31, label: "Flow", alias: "Flow", type: "DOUBLE", pin: 4, pinType: "VIRTUAL" }]);
+          case `GET ${ORG}/device/datastream/history`:
+            if (q.get("dataStreamId") !== "31") return json(res, 400, { error: { message: "DataStream ID is required." } });
+            return json(res, 200, { content: [{ createdAt: 1_700_000_000_000, value: 41.5 }], totalElements: 1 });
+          case `POST ${ORG}/device/datastream`:
+            writes.push({ query: url.search, body: JSON.parse(text) });
+            if (q.get("deviceId") !== "12" || q.get("dataStreamId") !== "31") return json(res, 400, { error: { message: "Device and datastream identifiers are query parameters." } });
+            return json(res, 204);
+          default:
+            return json(res, 404, { error: { message: "Not Found" } });
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  });
+  beforeEach(() => {
+    writes.length = 0;
+    client = new BlynkClient({ provider: "blynk", baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, clientId: "id", clientSecret: "secret" });
+  });
+  afterEach(() => client.close());
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("reads the history of V4 from a server that takes only dataStreamId", async () => {
+    const h = await client.datastreamHistory(12, { pin: "V4" }, { from: 0, to: 1_800_000_000_000 });
+    assert.deepEqual(h.points, [{ time: new Date(1_700_000_000_000).toISOString(), value: 41.5 }]);
+  });
+
+  it("writes V4 to a server that takes the identifiers only from the query: once refused, once written", async () => {
+    await client.writeDatastream(12, { pin: "V4" }, 40);
+    assert.equal(writes.length, 2);
+    assert.deepEqual(writes[1].body, { deviceId: 12, dataStreamId: 31, value: 40 });
+    assert.match(writes[1].query, /deviceId=12/);
   });
 });

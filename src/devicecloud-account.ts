@@ -4,7 +4,7 @@
  */
 import type { NodeAPI } from "node-red";
 import { OFFERS } from "./api";
-import { accountOptions, openClient } from "./runtime/account-client";
+import { accountOptions, openClient, providerProblem } from "./runtime/account-client";
 import { registerAdminRoutes } from "./runtime/admin";
 import { type AccountCredentials, type AccountDef, type AccountNode } from "./runtime/types";
 
@@ -15,6 +15,7 @@ export = function (RED: NodeAPI): void {
     const { provider, simulate } = accountOptions(def);
     node.provider = provider;
     node.simulate = simulate;
+    node.problem = providerProblem(def);
     const opened = openClient(def, node.credentials ?? {}, (id) => RED.nodes.getNode(id));
     // Kept for every later request; a misconfigured account fails each message with the same clear error.
     opened.catch(() => undefined);

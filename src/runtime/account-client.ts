@@ -1,6 +1,6 @@
 /** Opening an account's client from its properties and credentials (the account node and the editor's test). */
 import { createSecureContext } from "node:tls";
-import { createClient, invalidInput, resolveBaseUrl, type AnyClient, type Provider, type TlsOptions } from "../api";
+import { createClient, invalidInput, type DeviceCloudError, resolveBaseUrl, type AnyClient, type Provider, type TlsOptions } from "../api";
 import type { Simulator } from "../simulator";
 import { acquireSimulator, releaseSimulator } from "./simulator-host";
 import type { AccountCredentials, AccountDef } from "./types";
@@ -12,6 +12,27 @@ export function accountOptions(def: AccountDef): { provider: Provider; simulate:
   const provider: Provider = def.provider === "blynk" ? "blynk" : "flatpeak";
   const simulate = def.simulate === true || (def.simulate as unknown) === "true";
   return { provider, simulate };
+}
+
+/** A Flatpeak release as the editor accepts it: `2026-08-01.busbar`, or the date alone. */
+const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9_-]+)?$/;
+
+/**
+ * The account's provider as saved: missing or blank is flatpeak (an older or hand-written flow); any other value
+ * but the two is INVALID_INPUT naming the field, as the editor refuses it, rather than quietly Flatpeak.
+ */
+export function providerProblem(def: AccountDef): DeviceCloudError | undefined {
+  const raw = def.provider as unknown;
+  if (raw === undefined || raw === null || raw === "" || raw === "flatpeak" || raw === "blynk") return undefined;
+  return invalidInput("provider", `must be "flatpeak" or "blynk", got ${JSON.stringify(String(raw)).slice(0, 40)}.`);
+}
+
+/** The API version as the editor accepts it, when Flatpeak reads it: a release name, sent as a header. */
+function checkApiVersion(def: AccountDef, provider: Provider): void {
+  const version = typeof def.apiVersion === "string" ? def.apiVersion.trim() : "";
+  if (provider === "flatpeak" && version !== "" && !API_VERSION.test(version)) {
+    throw invalidInput("apiVersion", `a Flatpeak API release looks like 2026-08-01.busbar (or the date alone), got ${JSON.stringify(version).slice(0, 40)}.`);
+  }
 }
 
 /** The timeout in ms; missing (an older or hand-written flow) means the default; out of range is INVALID_INPUT. */
@@ -91,6 +112,9 @@ export async function openClient(
   // Node-RED has replaced every variable it knows in a deployed account; one left is not set.
   ({ def, creds } = withEnvVars(def, creds, () => undefined));
   const { provider, simulate } = accountOptions(def);
+  const wrongProvider = providerProblem(def);
+  if (wrongProvider) throw wrongProvider;
+  checkApiVersion(def, provider);
   const timeoutMs = accountTimeoutMs(def);
   const common = {
     provider,

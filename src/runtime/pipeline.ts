@@ -59,7 +59,7 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
   const board = statusBoard(node);
   const status = new RequestStatus(board.show, options.idleStatus);
   const problem = accountProblem(account, op);
-  if (problem) board.show({ fill: "red", shape: "ring", text: shared(problem) });
+  if (problem) board.show(problem);
 
   node.on("input", (msg: NodeMessageInFlow, send: (m: Msg | Msg[]) => void, done: (err?: Error) => void) => {
     const controller = new AbortController();
@@ -114,13 +114,15 @@ export function setupFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, op: Op
   return { refresh: status.refresh };
 }
 
-/** The i18n key of what keeps the node from working with its account, shown from the deploy on. */
-function accountProblem(account: AccountNode | null, op: Operation): string | undefined {
+/** What keeps the node from working with its account, shown from the deploy on. */
+function accountProblem(account: AccountNode | null, op: Operation): Status | undefined {
   try {
     usableAccount(account, op);
     return undefined;
   } catch (err) {
-    return toDeviceCloudError(err).code === "UNSUPPORTED" ? "status.unsupported" : "status.noAccount";
+    const { code } = toDeviceCloudError(err);
+    if (account?.problem) return errorStatus(code);
+    return { fill: "red", shape: "ring", text: shared(code === "UNSUPPORTED" ? "status.unsupported" : "status.noAccount") };
   }
 }
 
@@ -129,6 +131,7 @@ export function usableAccount(account: AccountNode | null, op: Operation): Accou
   if (!account || typeof account.client !== "function") {
     throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
   }
+  if (account.problem) throw account.problem;
   if (!offersOperation(account.provider, op)) {
     throw unsupported(account.provider, op);
   }

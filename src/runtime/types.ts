@@ -1,5 +1,5 @@
 import type { Node, NodeDef } from "node-red";
-import type { AnyClient } from "../api";
+import type { AnyClient, DeviceCloudError } from "../api";
 import type { Provider } from "../api";
 
 export interface AccountCredentials {
@@ -20,6 +20,8 @@ export interface AccountDef extends NodeDef {
 export interface AccountNode extends Node<AccountCredentials> {
   provider: Provider;
   simulate: boolean;
+  /** A property of the account that is wrong whatever the node asks of it (a provider neither cloud has). */
+  problem?: DeviceCloudError;
   /** The account's client, once it is ready; rejects with INVALID_INPUT when the account is misconfigured. */
   client(): Promise<AnyClient>;
 }

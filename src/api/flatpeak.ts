@@ -79,15 +79,19 @@ const RELEASE_DATES: readonly [Release, string][] = [
 interface Endpoint {
   method: Method;
   path: (location: string) => string;
+  /** Where the same operation is when this path answers 404 or 405 (another snapshot of the release's reference). */
+  other?: Endpoint;
 }
 const get = (prefix: string): Endpoint => ({ method: "GET", path: (loc) => `${prefix}/${encodeURIComponent(loc)}` });
 const postAt = (prefix: string): Endpoint => ({ method: "POST", path: (loc) => `${prefix}/${encodeURIComponent(loc)}` });
-const postBody = (path: string): Endpoint => ({ method: "POST", path: () => path });
+const postBody = (path: string): Endpoint => ({ method: "POST", path: () => path, other: postAt(path) });
 
 /**
  * Where each release keeps prices and slots (flatpeak-prices.md §6): zero reads with GET and query parameters,
- * anode POSTs to the location's path, busbar POSTs with location_id in the body. `slotDays` is the longest period
- * the slots endpoints take; a longer one (up to the 90 days of the price series) is computed from the prices.
+ * anode POSTs to the location's path, busbar POSTs with location_id in the body. Busbar's reference is stored in
+ * two generations (§4: `POST /prices` and `POST /prices/{id}`, the schedules alike), so a busbar path that answers
+ * 404 or 405 is asked again at the location's path, with the same body. `slotDays` is the longest period the slots
+ * endpoints take; a longer one (up to the 90 days of the price series) is computed from the prices.
  */
 export const PRICE_ENDPOINTS: Record<Release, { prices: Endpoint; duration: Endpoint; threshold: Endpoint; slotDays: number }> = {
   zero: { prices: get("/tariffs/rates"), duration: get("/slots/time"), threshold: get("/slots/threshold"), slotDays: 90 },
@@ -106,6 +110,10 @@ export class FlatpeakClient implements DeviceCloudClient {
   private reportedVersion: string | undefined;
   /** The token route that issued the last token: a renewal asks it first. */
   private tokenRoute: TokenRoute | undefined;
+  /** Whether the release probe (GET /devices?limit=1) was answered: a cloud that names no release is asked once. */
+  private probed = false;
+  /** Whether this cloud keeps busbar's prices and schedules at the location's path (the older busbar pages). */
+  private pricesAtLocation = false;
 
   constructor(private readonly config: ClientConfig) {
     const headers: Record<string, string> = {};
@@ -269,16 +277,21 @@ export class FlatpeakClient implements DeviceCloudClient {
   }
 
   /**
-   * The release the account speaks: its apiVersion, else the one the cloud names in its `flatpeak-version`
-   * answer header (seen on any answer; the login's, or one cheap GET /locations when none named it yet). A cloud that names
-   * none is taken to speak the newest release the client knows.
+   * The release the account speaks: its apiVersion, else the one the cloud names in its `flatpeak-version` answer
+   * header (the login's, or, when that names none, one `GET /devices?limit=1`: devices are the one resource of
+   * every release). A cloud that names none, or a probe that fails, is taken to speak the newest release the client
+   * knows; the probe is asked again only while it has not been answered.
    */
   async release(opts: CallOptions = {}): Promise<Release> {
     if (this.config.apiVersion && this.config.apiVersion.trim() !== "") return releaseOf(this.config.apiVersion.trim());
-    // The login's answer usually names it already; a cloud that names it only on data answers is asked once.
     if (this.reportedVersion === undefined) await this.transport.tokens.get(opts.signal);
-    if (this.reportedVersion === undefined) {
-      await this.transport.request({ method: "GET", path: "/locations", query: { limit: 1 }, signal: opts.signal, onWait: opts.onWait }).then((r) => this.noteVersion(r));
+    if (this.reportedVersion === undefined && !this.probed) {
+      try {
+        this.noteVersion(await this.transport.request({ method: "GET", path: "/devices", query: { limit: 1 }, signal: opts.signal, onWait: opts.onWait }));
+        this.probed = true;
+      } catch (err) {
+        if (!(err instanceof DeviceCloudError)) throw err;
+      }
     }
     return this.reportedVersion ? releaseOf(this.reportedVersion) : "busbar";
   }
@@ -298,13 +311,23 @@ export class FlatpeakClient implements DeviceCloudClient {
     opts: CallOptions,
   ): Promise<ApiResponse> {
     const endpoint = PRICE_ENDPOINTS[release][what];
-    const period = { start_time: iso(q.start), end_time: iso(q.end) };
+    // Whole seconds, as every example in the reference has them; a period moves by less than a second.
+    const period = { start_time: iso(Math.floor(q.start / 1000) * 1000), end_time: iso(Math.floor(q.end / 1000) * 1000) };
     const spec =
       release === "zero"
         ? { query: { ...period, direction: q.direction, ...(what === "prices" ? { include_tariff: true } : {}), ...extra } }
         : { body: { ...(release === "busbar" ? { location_id: q.locationId } : {}), ...period, tariff_direction: q.direction, ...extra } };
+    const send = (at: Endpoint) => this.transport.request({ method: at.method, path: at.path(q.locationId), ...spec, signal: opts.signal, onWait: opts.onWait });
+    const route = endpoint.other && this.pricesAtLocation ? endpoint.other : endpoint;
     try {
-      const res = await this.transport.request({ method: endpoint.method, path: endpoint.path(q.locationId), ...spec, signal: opts.signal, onWait: opts.onWait });
+      let res: ApiResponse;
+      try {
+        res = await send(route);
+      } catch (err) {
+        if (!route.other || !answeredStatus(err, [404, 405])) throw err;
+        res = await send(route.other);
+        this.pricesAtLocation = true;
+      }
       this.noteVersion(res);
       return res;
     } catch (err) {

@@ -19,6 +19,7 @@
  *     typedField(name, defaultType, types)     #node-input-<name> as a TypedInput typed by #node-input-<name>Type
  *     idField(node, "deviceId" | "locationId") an id TypedInput with the account's devices or locations picker
  *     attachPicker(node, selector, what)       the picker of devices, locations, metafields, datastreams, events
+ *     wholeNumber(min)                         a typedLiteral test: a whole number from min to 2^31-1 (an id)
  *     isEnvVar(value)                          true for "${NAME}", which the runtime replaces (any field)
  * }
  *
@@ -790,6 +791,17 @@
         return attachPicker(node, "#node-input-" + name, name === "locationId" ? "locations" : "devices");
     }
 
+    /** The largest id the runtime takes (api/checks.ts): Blynk's ids are 32-bit signed integers. */
+    var INT32_MAX = 2147483647;
+
+    /** A test of a typed field's fixed text: a whole number from min to INT32_MAX, as the runtime's id checks. */
+    function wholeNumber(min) {
+        return function (s) {
+            var t = String(s).trim();
+            return /^\d{1,10}$/.test(t) && Number(t) >= min && Number(t) <= INT32_MAX;
+        };
+    }
+
     /** Node-RED's form of an environment variable in a property; the runtime replaces it, so the editor lets it be. */
     function isEnvVar(value) {
         return /^\$\{\S+\}$/.test(String(value === undefined || value === null ? "" : value).trim());
@@ -807,6 +819,7 @@
         typedField: typedField,
         idField: idField,
         attachPicker: attachPicker,
+        wholeNumber: wholeNumber,
         isEnvVar: isEnvVar
     };
 })(window, window.jQuery);

@@ -4,36 +4,15 @@
  * any request, and a value the editor accepts is one the runtime takes.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
-import vm from "node:vm";
 import type { Simulator } from "../../src/simulator";
 import { openClient } from "../../src/runtime/account-client";
 import type { AccountDef } from "../../src/runtime/types";
+import { editorAccepts as nodeEditorAccepts } from "../support/editor";
 import { SECRETS, simulatorForSuite } from "../support/sim";
 import { account, firstOut, freshRuntimeEach, loadFlow, statuses, withTime } from "../support/nodes";
 
-type Validator = (this: Record<string, unknown>, v: unknown, opt?: unknown) => true | string | false;
-
-/** The account node's defaults as the editor registers them, run outside a browser (no dialog open). */
-function editorDefaults(): Record<string, { validate?: Validator }> {
-  const html = fs.readFileSync(path.join(__dirname, "..", "..", "..", "nodes", "devicecloud-account.html"), "utf8");
-  const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)?.[1];
-  assert.ok(script, "the account's registerType script");
-  let defaults: Record<string, { validate?: Validator }> = {};
-  const noDialog = () => ({ length: 0, val: () => undefined, is: () => false });
-  const RED = { nodes: { registerType: (_type: string, def: { defaults: typeof defaults }) => (defaults = def.defaults) } };
-  const isEnvVar = (v: unknown) => /^\$\{\S+\}$/.test(String(v ?? "").trim());
-  vm.runInNewContext(script, { RED, $: noDialog, window: { DeviceCloudEditor: { isEnvVar } } });
-  return defaults;
-}
-
-/** What the editor says of `value` in property `prop` of an account with `props`: true (accepted) or false. */
-function editorAccepts(prop: string, value: unknown, props: Record<string, unknown> = {}): boolean {
-  const validate = editorDefaults()[prop].validate;
-  if (!validate) return true;
-  return validate.call({ ...props, _: (key: string) => key }, value, {}) === true;
-}
+/** What the account's dialog says of `value` in `prop` of an account with `props`. */
+const editorAccepts = (prop: string, value: unknown, props: Record<string, unknown> = {}) => nodeEditorAccepts("devicecloud-account", prop, value, props);
 
 /** What the runtime says: the account's client opens (nothing is sent), or INVALID_INPUT naming the field. */
 async function runtimeAccepts(def: Partial<AccountDef>, field: string): Promise<boolean> {

@@ -1,0 +1,128 @@
+/**
+ * The flow nodes' properties are checked the same way by the editor (the validators their .html files register
+ * through resources/devicecloud-editor.js) and by the runtime: a value the editor marks invalid fails each
+ * message with INVALID_INPUT naming the property, and a value it accepts is not refused as that property.
+ */
+import assert from "node:assert/strict";
+import type { Simulator } from "../../src/simulator";
+import { clientFor, collect, simulatorForSuite } from "../support/sim";
+import { editorAccepts, editorDefaults } from "../support/editor";
+import { account, freshRuntimeEach, helper, loadFlow } from "../support/nodes";
+
+interface Case {
+  type: string;
+  provider: "flatpeak" | "blynk";
+  prop: string;
+  values: unknown[];
+  /** Other properties of the node (the value's type, the mode it applies in). */
+  props?: Record<string, unknown>;
+  msg: () => Record<string, unknown>;
+}
+
+describe("the flow nodes' properties: the editor and the runtime agree", function () {
+  let sim: Simulator;
+  let blynkId = 0;
+  let flatpeakDevice: Record<string, unknown> = {};
+  simulatorForSuite((s) => (sim = s), { flatpeakDevices: 5, blynkDevices: 20 });
+  before(async () => {
+    const b = clientFor(sim, "blynk");
+    const f = clientFor(sim, "flatpeak");
+    try {
+      blynkId = (await collect(b.listDevices()))[0].id as number;
+      flatpeakDevice = (await collect(f.listDevices()))[0];
+    } finally {
+      b.close();
+      f.close();
+    }
+  });
+  freshRuntimeEach(() => sim);
+
+  const cases: Case[] = [
+    { type: "devicecloud-list-devices", provider: "blynk", prop: "max", values: ["0", "5", "1e3", "-1", "1.5", "abc"], msg: () => ({}) },
+    {
+      type: "devicecloud-list-devices",
+      provider: "blynk",
+      prop: "orgId",
+      props: { orgIdType: "num" },
+      values: ["1", "2147483647", "0", "2147483648", "abc"],
+      msg: () => ({}),
+    },
+    { type: "devicecloud-get-device", provider: "blynk", prop: "detail", values: ["full", "base", "all"], msg: () => ({ deviceId: blynkId }) },
+    { type: "devicecloud-device-status", provider: "blynk", prop: "offlineAfter", values: ["900", "0.5", "0", "-5", "abc"], msg: () => ({ deviceId: blynkId }) },
+    { type: "devicecloud-trigger-event", provider: "blynk", prop: "eventCode", props: { eventCodeType: "str" }, values: ["high_temperature", "x".repeat(50), "x".repeat(51)], msg: () => ({ deviceId: blynkId }) },
+    {
+      type: "devicecloud-update-metafield",
+      provider: "blynk",
+      prop: "metafieldId",
+      props: { metafieldIdType: "num" },
+      values: ["1", " 7 ", "2147483647", "0", "2147483648", "99999999999", "1.5", "abc"],
+      msg: () => ({ deviceId: blynkId, payload: "x" }),
+    },
+    {
+      type: "devicecloud-datastream",
+      provider: "blynk",
+      prop: "datastream",
+      props: { action: "read", datastreamType: "num" },
+      values: ["5", "0", "2147483647", "2147483648", "99999999999", "abc"],
+      msg: () => ({ deviceId: blynkId }),
+    },
+    {
+      type: "devicecloud-datastream",
+      provider: "blynk",
+      prop: "datastream",
+      props: { action: "read", datastreamType: "str" },
+      values: ["V5", "v5", "5", "V9999", "V10000", "2147483648", "X5"],
+      msg: () => ({ deviceId: blynkId }),
+    },
+    { type: "devicecloud-prices", provider: "flatpeak", prop: "hours", values: ["24", "2160", "0.5", "0", "2161", "abc"], msg: () => ({ payload: flatpeakDevice }) },
+    { type: "devicecloud-price-slots", provider: "flatpeak", prop: "hours", values: ["24", "72", "0", "73"], msg: () => ({ payload: flatpeakDevice }) },
+    { type: "devicecloud-price-slots", provider: "flatpeak", prop: "duration", values: ["60", "1", "0", "1.5", "abc"], msg: () => ({ payload: flatpeakDevice }) },
+    {
+      type: "devicecloud-price-slots",
+      provider: "flatpeak",
+      prop: "threshold",
+      props: { mode: "threshold", thresholdKind: "relative" },
+      values: ["0.3", "0.01", "1", "0", "1.5", "abc"],
+      msg: () => ({ payload: flatpeakDevice }),
+    },
+  ];
+
+  /** The runtime's verdict: false when the message fails with INVALID_INPUT naming the property. */
+  async function runtimeAccepts(c: Case, value: unknown): Promise<boolean> {
+    const a = account(sim, c.provider);
+    await loadFlow(
+      [
+        a.node,
+        { id: "n1", type: c.type, account: "acc", wires: [["out"]], ...c.props, [c.prop]: value },
+        { id: "c", type: "catch", scope: null, wires: [["caught"]] },
+        { id: "out", type: "helper" },
+        { id: "caught", type: "helper" },
+      ],
+      a.creds,
+    );
+    const verdict = new Promise<boolean>((resolve) => {
+      helper.getNode("out").once("input", () => resolve(true));
+      helper.getNode("caught").once("input", (m: { error: { code: string; message: string } }) => {
+        resolve(!(m.error.code === "INVALID_INPUT" && m.error.message.startsWith(`${c.prop}: `)));
+      });
+    });
+    helper.getNode("n1").receive(c.msg());
+    const accepted = await verdict;
+    await helper.unload();
+    return accepted;
+  }
+
+  for (const c of cases) {
+    const kind = c.props ? ` (${Object.entries(c.props).map(([k, v]) => `${k} ${String(v)}`).join(", ")})` : "";
+    it(`${c.type.replace("devicecloud-", "")} ${c.prop}${kind}: ${c.values.map((v) => JSON.stringify(v).slice(0, 14)).join(", ")}`, async () => {
+      assert.ok(editorDefaults()[c.type][c.prop].validate, `${c.type} has a validator for ${c.prop}`);
+      const disagree = [];
+      for (const value of c.values) {
+        const editor = editorAccepts(c.type, c.prop, value, c.props);
+        const runtime = await runtimeAccepts(c, value);
+        if (editor !== runtime) disagree.push(`${JSON.stringify(value)}: editor ${editor ? "accepts" : "refuses"}, runtime ${runtime ? "accepts" : "refuses"}`);
+      }
+      assert.deepEqual(disagree, []);
+    });
+  }
+});

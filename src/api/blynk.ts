@@ -371,11 +371,18 @@ export class BlynkClient implements DeviceCloudClient {
     return (res.data as ApiObject[]).filter((e) => e && typeof e.eventCode === "string" && e.eventCode !== "");
   }
 
-  /** The numeric template id of a device (GET /device/baseInfo), cached like the template. */
+  /**
+   * The numeric template id of a device (GET /device/baseInfo), cached like the template. Which path the current
+   * docs' second "get device" has is an inference (blynk.md §2.5): where the server knows no baseInfo (a bare 404
+   * or a 405, nothing processed), the full GET /device gives the same templateId.
+   */
   async templateOf(id: string | number, opts: CallOptions = {}): Promise<number> {
     const deviceId = this.normalizeDeviceId(id);
     const { value } = await this.deviceTemplates.get(deviceId, async () => {
-      const device = await this.getDevice(deviceId, { ...opts, detail: "base" });
+      const device = await this.getDevice(deviceId, { ...opts, detail: "base" }).catch((err: unknown) => {
+        if (!unknownRoute(err)) throw err;
+        return this.getDevice(deviceId, opts);
+      });
       if (typeof device.templateId !== "number") throw new DeviceCloudError("API_ERROR", "The device's answer had no templateId.");
       return device.templateId;
     });

@@ -146,6 +146,16 @@ describe("Blynk datastreams: client against the simulator", function () {
     assert.ok(sent.includes(`GET ${ORG}/device`), "read from GET /device");
   });
 
+  it("finds the device's template through GET /device where the server knows no /device/baseInfo (a bare 404)", async () => {
+    const d = thermostats()[11];
+    sim.addFault({ provider: "blynk", path: `${ORG}/device/baseInfo`, status: 404 });
+    await client.writeDatastream(d.id, { pin: "V5" }, 19.5);
+    assert.ok(sent.includes(`GET ${ORG}/device`), "the template id read from GET /device");
+    assert.equal((await client.readDatastreams(d.id, { pin: "V5" }))[0].value, 19.5);
+    const e = await rejects(client.writeDatastream(2_000_000_000, { pin: "V5" }, 19.5));
+    assert.equal(e.code, "NOT_FOUND", "an unknown device is still NOT_FOUND");
+  });
+
   it("a 5xx, a dropped connection or a timeout after a write is one error, the POST never repeated", async () => {
     const d = thermostats()[7];
     await client.templateOf(d.id);

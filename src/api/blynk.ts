@@ -434,7 +434,7 @@ export class BlynkClient implements DeviceCloudClient {
     const deviceId = this.normalizeDeviceId(id);
     const templateId = await this.templateOf(deviceId, opts);
     const wanted = ref ? [await this.resolveDatastream(deviceId, ref, opts)] : await this.templateDatastreams(templateId, opts);
-    const values = await this.currentValues(deviceId, ref ? wanted[0].id : undefined, opts);
+    const values = await this.currentValues(deviceId, wanted, ref !== undefined, opts);
     return wanted.map((ds) => {
       const v = values.get(ds.id);
       const at = typeof v?.updatedAt === "number" ? new Date(v.updatedAt).toISOString() : null;
@@ -506,13 +506,14 @@ export class BlynkClient implements DeviceCloudClient {
 
   /**
    * Values by datastream id: from the v2 values endpoint, or the device's dataStreamValues where v2 does not answer,
-   * or answers with something other than the list it is read to give (a top-level list is an inference, Q3).
+   * or answers with something other than the list it is read to give (a top-level list is an inference, Q3); where
+   * the device has no dataStreamValues either, the 2024 reference's read by pin.
    */
-  private async currentValues(deviceId: number, only: number | undefined, opts: CallOptions): Promise<Map<number, ApiObject>> {
+  private async currentValues(deviceId: number, wanted: readonly TemplateDatastream[], one: boolean, opts: CallOptions): Promise<Map<number, ApiObject>> {
     let list: unknown;
     if (!this.v2Missing) {
       try {
-        const query = only === undefined ? { deviceId } : { deviceId, dataStreamIds: only };
+        const query = one ? { deviceId, dataStreamIds: wanted[0].id } : { deviceId };
         list = (await this.transport.request({ method: "GET", path: `/api/v2/organization/device/datastreams`, query, signal: opts.signal, onWait: opts.onWait })).data;
       } catch (err) {
         if (!(err instanceof DeviceCloudError) || (err.code !== "NOT_FOUND" && err.status !== 405)) throw err;
@@ -522,9 +523,24 @@ export class BlynkClient implements DeviceCloudClient {
       list = (await this.getDevice(deviceId, opts)).dataStreamValues;
       this.v2Missing = true;
     }
+    if (list === undefined) return this.valuesByPin(deviceId, wanted, opts);
     if (!Array.isArray(list)) throw new DeviceCloudError("API_ERROR", "The device's datastream values were not a list.");
     const out = new Map<number, ApiObject>();
     for (const v of list as ApiObject[]) if (v && typeof v.dataStreamId === "number") out.set(v.dataStreamId, v);
+    return out;
+  }
+
+  /** `GET /device/datastreams?deviceId=&pins=v1,v5` → `{"v1": 1, "v5": 21.5}`: values of virtual pins, without their time. */
+  private async valuesByPin(deviceId: number, wanted: readonly TemplateDatastream[], opts: CallOptions): Promise<Map<number, ApiObject>> {
+    const ids = new Map(wanted.flatMap((ds) => (ds.pin ? [[ds.pin.toLowerCase(), ds.id] as const] : [])));
+    const out = new Map<number, ApiObject>();
+    if (ids.size === 0) return out;
+    const query = { deviceId, pins: [...ids.keys()].join(",") };
+    const res = await this.transport.request({ method: "GET", path: `${ORG}/device/datastreams`, query, signal: opts.signal, onWait: opts.onWait });
+    for (const [pin, value] of Object.entries(asObject(res.data ?? {}, "datastream values"))) {
+      const id = ids.get(pin.toLowerCase());
+      if (id !== undefined) out.set(id, { dataStreamId: id, value });
+    }
     return out;
   }
 

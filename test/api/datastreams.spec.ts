@@ -305,9 +305,10 @@ describe("datastream inputs without a cloud", () => {
 
 /**
  * Where Blynk's docs leave a choice open (blynk-datastreams.md Q1, Q5), another server may take the other reading:
- * this loopback server takes history's datastream only as `dataStreamId` (the current spec's parameter) and a
+ * this loopback server takes history's datastream only as `dataStreamId` (the current spec's parameter), a
  * write's identifiers only from the query (the 2026 README: "All resource identifiers … are passed as query
- * parameters"). The client reaches the datastream either way.
+ * parameters"), has no v2 read and a device without dataStreamValues (the current Device schema), only the
+ * 2024 reference's read by pin. The client reaches the datastream either way.
  */
 describe("Blynk datastreams: a server with the other reading of the open questions", function () {
   const ORG = "/api/v1/organization";
@@ -330,7 +331,11 @@ describe("Blynk datastreams: a server with the other reading of the open questio
           case "POST /oauth2/token":
             return json(res, 200, { access_token: "other-reading-token", token_type: "Bearer", expires_in: 86400, refresh_token: null });
           case `GET ${ORG}/device/baseInfo`:
-            return json(res, 200, { id: Number(q.get("deviceId")), name: "Boiler", templateId: 7, orgId: 1 });
+          case `GET ${ORG}/device`:
+            // The Device schema of the current spec, which names no dataStreamValues.
+            return json(res, 200, { id: Number(q.get("deviceId")), name: "Boiler", templateId: 7, originalTemplateId: 7, orgId: 1 });
+          case `GET ${ORG}/device/datastreams`:
+            return json(res, 200, q.get("pins")?.split(",").includes("v4") ? { v4: 41.5 } : {});
           case `GET ${ORG}/template/datastreams`:
             return json(res, 200, [{ id: 31, label: "Flow", alias: "Flow", type: "DOUBLE", pin: 4, pinType: "VIRTUAL" }]);
           case `GET ${ORG}/device/datastream/history`:
@@ -357,6 +362,13 @@ describe("Blynk datastreams: a server with the other reading of the open questio
   it("reads the history of V4 from a server that takes only dataStreamId", async () => {
     const h = await client.datastreamHistory(12, { pin: "V4" }, { from: 0, to: 1_800_000_000_000 });
     assert.deepEqual(h.points, [{ time: new Date(1_700_000_000_000).toISOString(), value: 41.5 }]);
+  });
+
+  it("reads V4 by pin from a server without the v2 read and without the device's dataStreamValues", async () => {
+    const [one] = await client.readDatastreams(12, { pin: "V4" });
+    assert.deepEqual(one, { datastreamId: 31, pin: "V4", label: "Flow", value: 41.5, updatedAt: null });
+    const all = await client.readDatastreams(12, undefined);
+    assert.deepEqual(all.map((r) => r.value), [41.5]);
   });
 
   it("writes V4 to a server that takes the identifiers only from the query: once refused, once written", async () => {

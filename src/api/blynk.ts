@@ -588,14 +588,15 @@ function historyPage(data: unknown): NumberedPage {
   return { content, totalElements: Number.isFinite(total) ? total : content.length };
 }
 
-/** Activation entries with the Device schema's names (`activatedAt`, `ownerUserId`), tokens removed. */
+/**
+ * Activation entries as the cloud returns them, tokens removed, with the Device schema's names (`activatedAt`,
+ * `ownerUserId`) added where the entry spells them the other documented way: a flow reads either spelling.
+ */
 export function normalizeActivation(raw: ApiObject): ApiObject {
-  const out: ApiObject = { ...raw };
+  const out: ApiObject = { ...withoutToken(raw) };
   if (out.activatedAt === undefined && out.activationTime !== undefined) out.activatedAt = out.activationTime;
   if (out.ownerUserId === undefined && out.ownerId !== undefined) out.ownerUserId = out.ownerId;
-  delete out.activationTime;
-  delete out.ownerId;
-  return withoutToken(out);
+  return out;
 }
 
 /** A 404 that names nothing (the route itself is unknown) or a 405: the request was not processed. */

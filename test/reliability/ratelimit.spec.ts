@@ -70,7 +70,8 @@ describe("reliability: rate limits at node level, at the defaults", function () 
     assert.ok(arrivals.length < 10_010, "the poll had not finished");
     assert.ok(Math.max(...took) < 3_000, `each get-device within 3 s: ${took.join(", ")} ms`);
     // The poll's pace: any run of whole seconds holds at most the bucket (a sixtieth of the limit, 167) plus its
-    // refill (9,834 per 61.2 s, 161 per second), and a little for the time between leaving here and arriving there.
+    // refill (9,834 per 61.2 s, 161 per second), plus the requests already on their way when the run began: at most
+    // the account's 32 in flight, admitted before it and arriving in it (a loaded machine delays their arrival).
     const t0 = arrivals[0];
     const perSecond: number[] = [];
     for (const t of arrivals) perSecond[Math.floor((t - t0) / 1000)] = (perSecond[Math.floor((t - t0) / 1000)] ?? 0) + 1;
@@ -79,7 +80,7 @@ describe("reliability: rate limits at node level, at the defaults", function () 
       let sum = 0;
       for (let j = i; j < perSecond.length; j++) {
         sum += perSecond[j] ?? 0;
-        assert.ok(sum <= 167 + 161 * (j - i + 1) + 20, `seconds ${i}..${j}: ${sum} requests`);
+        assert.ok(sum <= 167 + 161 * (j - i + 1) + 32, `seconds ${i}..${j}: ${sum} requests`);
       }
     }
     assert.equal(sim.stats().rateLimited, 0, "the cloud refused none");

@@ -276,24 +276,10 @@ export class FlatpeakClient implements DeviceCloudClient {
     return { ...header(body, q), segment: req.segment, slots: slots.map(slotOf), minutes: totalMinutes(slots), nextUpdate: isoOrNull(body.next_update) };
   }
 
-  /**
-   * The release the account speaks: its apiVersion, else the one the cloud names in its `flatpeak-version` answer
-   * header (the login's, or, when that names none, one `GET /devices?limit=1`: devices are the one resource of
-   * every release). A cloud that names none, or a probe that fails, is taken to speak the newest release the client
-   * knows; the probe is asked again only while it has not been answered.
-   */
+  /** The release the account speaks: that of its version (see version), or busbar when nothing names one. */
   async release(opts: CallOptions = {}): Promise<Release> {
-    if (this.config.apiVersion && this.config.apiVersion.trim() !== "") return releaseOf(this.config.apiVersion.trim());
-    if (this.reportedVersion === undefined) await this.transport.tokens.get(opts.signal);
-    if (this.reportedVersion === undefined && !this.probed) {
-      try {
-        this.noteVersion(await this.transport.request({ method: "GET", path: "/devices", query: { limit: 1 }, signal: opts.signal, onWait: opts.onWait }));
-        this.probed = true;
-      } catch (err) {
-        if (!(err instanceof DeviceCloudError)) throw err;
-      }
-    }
-    return this.reportedVersion ? releaseOf(this.reportedVersion) : "busbar";
+    const version = await this.version(opts);
+    return version ? releaseOf(version) : "busbar";
   }
 
   /** One page of the account's locations (GET /locations), for the editor's location picker. */
@@ -342,12 +328,22 @@ export class FlatpeakClient implements DeviceCloudClient {
 
   /**
    * The version string the account's answers are in (the device shape depends on it, yotta included): its
-   * apiVersion, else the one the cloud named when it logged in. Undefined when neither says.
+   * apiVersion, else the one the cloud names in its `flatpeak-version` answer header (the login's, or, when that
+   * names none, one `GET /devices?limit=1`: devices are the one resource of every release). Undefined when nothing
+   * names one, or the probe failed; the probe is asked again only while it has not been answered.
    */
   async version(opts: CallOptions = {}): Promise<string | undefined> {
     const configured = this.config.apiVersion?.trim();
     if (configured) return configured;
     if (this.reportedVersion === undefined) await this.transport.tokens.get(opts.signal);
+    if (this.reportedVersion === undefined && !this.probed) {
+      try {
+        this.noteVersion(await this.transport.request({ method: "GET", path: "/devices", query: { limit: 1 }, signal: opts.signal, onWait: opts.onWait }));
+        this.probed = true;
+      } catch (err) {
+        if (!(err instanceof DeviceCloudError)) throw err;
+      }
+    }
     return this.reportedVersion;
   }
 

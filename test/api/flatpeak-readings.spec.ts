@@ -69,7 +69,7 @@ describe("Flatpeak client: the other readings of the documents", function () {
     for (const c of closers.splice(0)) await c();
   });
 
-  async function clientVia(reading: Reading, release: "anode" | "busbar", apiVersion = ""): Promise<FlatpeakClient> {
+  async function clientVia(reading: Reading, release: "zero" | "anode" | "busbar", apiVersion = ""): Promise<FlatpeakClient> {
     const p = await proxy(sim.url, reading, seen);
     const account = sim.accounts.flatpeak.find((a) => a.release.endsWith(`.${release}`));
     assert.ok(account);
@@ -92,6 +92,15 @@ describe("Flatpeak client: the other readings of the documents", function () {
     await c.prices(period);
     assert.deepEqual(routes(), ["GET /login", "GET /devices", `POST /prices/${LOC.demoDynamic}`, `POST /prices/${LOC.demoDynamic}`]);
     assert.match(seen[1].url, /[?&]limit=1(&|$)/);
+  });
+
+  it("manage device on such a cloud creates in the release the probe learns: zero takes the reference id alone", async () => {
+    const c = await clientVia((req) => (req.url.startsWith("/login") ? { dropHeaders: ["flatpeak-version"] } : undefined), "zero");
+    const created = await c.createDevice({ referenceId: "READING-1" });
+    assert.equal(created.reference_id, "READING-1");
+    await c.deleteDevice(created.id);
+    assert.deepEqual(routes(), ["GET /login", "GET /devices", "POST /devices", `DELETE /devices/${String(created.id)}`]);
+    assert.deepEqual(JSON.parse(seen[2].body), { reference_id: "READING-1" });
   });
 
   it("a cloud that names no release anywhere and fails the probe is taken to speak busbar: the message still gets its prices", async () => {

@@ -19,7 +19,7 @@
  *     typedField(name, defaultType, types)     #node-input-<name> as a TypedInput typed by #node-input-<name>Type
  *     idField(node, "deviceId" | "locationId") an id TypedInput with the account's devices or locations picker
  *     attachPicker(node, selector, what)       the picker of devices, locations, metafields, datastreams, events
- *     wholeNumber(min)                         a typedLiteral test: a whole number from min to 2^31-1 (an id)
+ *     wholeNumber(min, max)                    a typedLiteral test: a whole number from min to max (2^31-1): an id
  *     isEnvVar(value)                          true for "${NAME}", which the runtime replaces (any field)
  * }
  *
@@ -794,11 +794,15 @@
     /** The largest id the runtime takes (api/checks.ts): Blynk's ids are 32-bit signed integers. */
     var INT32_MAX = 2147483647;
 
-    /** A test of a typed field's fixed text: a whole number from min to INT32_MAX, as the runtime's id checks. */
-    function wholeNumber(min) {
+    /**
+     * A test of a typed field's fixed text: a whole number from min to max (default INT32_MAX), as the runtime's id
+     * checks (api/checks.ts: wholeNumber, checkUserId).
+     */
+    function wholeNumber(min, max) {
+        var most = max === undefined ? INT32_MAX : max;
         return function (s) {
             var t = String(s).trim();
-            return /^\d{1,10}$/.test(t) && Number(t) >= min && Number(t) <= INT32_MAX;
+            return /^\d{1,16}$/.test(t) && Number(t) >= min && Number(t) <= most;
         };
     }
 

@@ -65,6 +65,9 @@ describe("the flow nodes' properties: the editor and the runtime agree", functio
       values: ["WARNING", "critical", "WARN1", "x".repeat(51)],
       msg: () => ({ deviceId: blynkId }),
     },
+    // the watch reports a wrong property with its first poll (to Catch), and otherwise sends the devices' state
+    { type: "devicecloud-watch", provider: "blynk", prop: "interval", values: ["60", "10", "2147483", "9", "2147484", "abc"], msg: () => ({ payload: "poll" }) },
+    { type: "devicecloud-watch", provider: "blynk", prop: "interval", props: { watch: "activated" }, values: ["1800", "1801"], msg: () => ({ payload: "poll" }) },
     { type: "devicecloud-get-device", provider: "blynk", prop: "detail", values: ["full", "base", "all"], msg: () => ({ deviceId: blynkId }) },
     { type: "devicecloud-device-status", provider: "blynk", prop: "offlineAfter", values: ["900", "0.5", "0", "-5", "abc"], msg: () => ({ deviceId: blynkId }) },
     { type: "devicecloud-trigger-event", provider: "blynk", prop: "eventCode", props: { eventCodeType: "str" }, values: ["high_temperature", "x".repeat(50), "x".repeat(51)], msg: () => ({ deviceId: blynkId }) },

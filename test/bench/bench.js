@@ -55,6 +55,7 @@ const os = require("os");
 const path = require("path");
 const { runHttpIn } = require("./httpin");
 const { newNodeCases, runNewNodes } = require("./newnodes");
+const { coreHttpRequest, coreLogin } = require("./core-flows");
 
 const ROOT = path.join(__dirname, "..", "..");
 const argv = process.argv.slice(2);
@@ -201,25 +202,7 @@ function flowsFor(sim, extraCases) {
     catcher("a-catch", ["a-get"], "a-err"),
     junction("a-err"),
     // (b) the same with core nodes, as a user builds it: the token fetched once at start by an http request node …
-    n({ id: "b-login", type: "inject", name: "log in once", props: [], repeat: "", crontab: "", once: true, onceDelay: 0.1, topic: "", wires: [["b-login-req"]] }),
-    n({
-      id: "b-login-req",
-      type: "http request",
-      name: "GET /login",
-      method: "GET",
-      ret: "obj",
-      paytoqs: "ignore",
-      url: `${sim.url}/login`,
-      tls: "",
-      persist: false,
-      proxy: "",
-      insecureHTTPParser: false,
-      authType: "basic",
-      senderr: false,
-      headers: [],
-      wires: [["b-login-store"]],
-    }),
-    n({ id: "b-login-store", type: "function", name: "keep the token", func: 'flow.set("fpToken", msg.payload.bearer_token);\nreturn null;', outputs: 1, wires: [[]] }),
+    ...coreLogin(n, "b", { name: "GET /login", method: "GET", url: `${sim.url}/login`, tokenField: "bearer_token", flowKey: "fpToken" }),
     // … then a function node setting the URL and the bearer header, and the core http request node (defaults).
     n({
       id: "b-fn",
@@ -229,23 +212,7 @@ function flowsFor(sim, extraCases) {
       outputs: 1,
       wires: [["b-req"]],
     }),
-    n({
-      id: "b-req",
-      type: "http request",
-      name: "GET device",
-      method: "GET",
-      ret: "obj",
-      paytoqs: "ignore",
-      url: "",
-      tls: "",
-      persist: false,
-      proxy: "",
-      insecureHTTPParser: false,
-      authType: "",
-      senderr: false,
-      headers: [],
-      wires: [["b-fn-end"]],
-    }),
+    coreHttpRequest(n, "b-req", "GET device", { wires: [["b-fn-end"]] }),
     junction("b-fn-end"),
     catcher("b-catch", ["b-fn", "b-req"], "b-err"),
     junction("b-err"),

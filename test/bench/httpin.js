@@ -17,10 +17,10 @@
  */
 const { spawn } = require("child_process");
 const fs = require("fs");
-const http = require("http");
 const os = require("os");
 const path = require("path");
 const { makeUserDir, freePort, sleep } = require("../e2e/harness");
+const { coreHttpRequest, coreLogin, keepAliveClient } = require("./core-flows");
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -32,8 +32,6 @@ function httpInFlows(simUrl, device) {
   const fn = (id, name, func, to) => n({ id, type: "function", name, func, outputs: 1, noerr: 0, initialize: "", finalize: "", libs: [], wires: [to ? [to] : []] });
   const httpIn = (id, url, to) => n({ id, type: "http in", name: "", url, method: "get", upload: false, swaggerDoc: "", wires: [[to]] });
   const httpResponse = (id) => n({ id, type: "http response", name: "", statusCode: "", headers: {}, wires: [] });
-  const httpRequest = (id, name, extra) =>
-    n({ id, type: "http request", name, method: "GET", ret: "obj", paytoqs: "ignore", url: "", tls: "", persist: false, proxy: "", insecureHTTPParser: false, authType: "", senderr: false, headers: [], ...extra });
   const prepare = "msg.deviceId = msg.req.params.id;\nreturn msg;";
   const reply = 'msg.headers = { "Cache-Control": "no-store" };\nreturn msg;';
   const failed = 'msg.statusCode = 500;\nmsg.payload = { error: msg.error && msg.error.code };\nreturn msg;';
@@ -52,12 +50,10 @@ function httpInFlows(simUrl, device) {
     ...flow("node", [
       n({ id: "node-get", type: "devicecloud-get-device", name: "", account: "httpin-acc", deviceId: "deviceId", deviceIdType: "msg", detail: "full", includeToken: false, wires: [["node-reply"]] }),
     ]),
-    n({ id: "core-login", type: "inject", name: "log in once", props: [], repeat: "", crontab: "", once: true, onceDelay: 0.1, topic: "", wires: [["core-login-req"]] }),
-    httpRequest("core-login-req", "GET /login", { url: `${simUrl}/login`, authType: "basic", wires: [["core-login-store"]] }),
-    fn("core-login-store", "keep the token", 'flow.set("fpToken", msg.payload.bearer_token);\nreturn null;', undefined),
+    ...coreLogin(n, "core", { name: "GET /login", method: "GET", url: `${simUrl}/login`, tokenField: "bearer_token", flowKey: "fpToken" }),
     ...flow("core", [
       fn("core-get", "url and bearer", `msg.url = ${JSON.stringify(`${simUrl}/devices/`)} + encodeURIComponent(msg.deviceId);\nmsg.headers = { Authorization: "Bearer " + flow.get("fpToken") };\nreturn msg;`, "core-req"),
-      httpRequest("core-req", "GET device", { wires: [["core-reply"]] }),
+      coreHttpRequest(n, "core-req", "GET device", { wires: [["core-reply"]] }),
     ]),
     ...flow("fn", [fn("fn-get", "answer at once", `msg.payload = Object.assign(${JSON.stringify(device)}, { id: msg.deviceId });\nreturn msg;`, "fn-reply")]),
   ];
@@ -113,32 +109,6 @@ async function startNodeRedProcess({ sim, device, profileDir }) {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A keep-alive HTTP client: GET, the body parsed as JSON. One agent per target, `conc` sockets at most. */
-function keepAliveClient(url, conc, headers = {}) {
-  const u = new URL(url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: conc });
-  const get = (p) =>
-    new Promise((resolve) => {
-      const req = http.get({ host: u.hostname, port: u.port, path: p, agent, headers, timeout: 30000 }, (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          let body;
-          try {
-            body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-          } catch {
-            body = undefined;
-          }
-          resolve({ status: res.statusCode, body });
-        });
-        res.on("error", () => resolve({ status: 0 }));
-      });
-      req.on("timeout", () => req.destroy(new Error("timeout")));
-      req.on("error", () => resolve({ status: 0 }));
-    });
-  return { get, close: () => agent.destroy() };
 }
 
 /** CPU time (user + system) of another process so far, in µs, from /proc (Linux); NaN elsewhere. */

@@ -16,8 +16,8 @@
  * compare what a message costs, not the limit, the Blynk cases send at most 150 messages a round and every round,
  * of each client alike, starts after a pause that refills the bucket.
  */
-const http = require("http");
 const path = require("path");
+const { coreHttpRequest, coreLogin, keepAliveClient } = require("./core-flows");
 
 const ROOT = path.join(__dirname, "..", "..");
 const declared = () => Object.keys(require(path.join(ROOT, "package.json"))["node-red"].nodes);
@@ -46,63 +46,6 @@ async function blynkSetup(sim) {
     if (ds) return { token, deviceIds: devices.filter((x) => x.templateId === d.templateId).map((x) => x.id).slice(0, 50), datastreamId: ds.id };
   }
   throw new Error("no device of the simulator's Blynk organization has a datastream on V5");
-}
-
-/** Raw keep-alive requests from this process, the body parsed as JSON; resolves with the status and the body. */
-function rawClient(baseUrl, headers) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  const u = new URL(baseUrl);
-  const send = (method, p, body) =>
-    new Promise((resolve) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const h = data === undefined ? headers : { ...headers, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) };
-      const req = http.request({ host: u.hostname, port: u.port, method, path: p, agent, headers: h }, (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          let parsed;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode, body: parsed });
-        });
-      });
-      req.on("error", () => resolve({ status: 0 }));
-      req.end(data);
-    });
-  return { send, close: () => agent.destroy() };
-}
-
-/** A Blynk login at start, as a user's core flow does it: inject → POST /oauth2/token → the token in flow context. */
-function blynkLoginNodes(n, sim, key) {
-  return [
-    n({ id: `${key}-login`, type: "inject", name: "log in once", props: [], repeat: "", crontab: "", once: true, onceDelay: 0.1, topic: "", wires: [[`${key}-login-req`]] }),
-    n({
-      id: `${key}-login-req`,
-      type: "http request",
-      name: "POST /oauth2/token",
-      method: "POST",
-      ret: "obj",
-      paytoqs: "ignore",
-      url: `${sim.url}/oauth2/token?grant_type=client_credentials`,
-      tls: "",
-      persist: false,
-      proxy: "",
-      insecureHTTPParser: false,
-      authType: "basic",
-      senderr: false,
-      headers: [],
-      wires: [[`${key}-login-store`]],
-    }),
-    n({ id: `${key}-login-store`, type: "function", name: "keep the token", func: 'flow.set("blToken", msg.payload.access_token);\nreturn null;', outputs: 1, wires: [[]] }),
-  ];
-}
-
-/** The core http request node as the flows use it: everything from the message. */
-function coreRequest(n, id, name, method, to) {
-  return n({ id, type: "http request", name, method, ret: "obj", paytoqs: "ignore", url: "", tls: "", persist: false, proxy: "", insecureHTTPParser: false, authType: "", senderr: false, headers: [], wires: [[to]] });
 }
 
 /** One UTC day, as both flows send it. */
@@ -143,7 +86,7 @@ async function pricesCase(sim) {
         outputs: 1,
         wires: [["p-req"]],
       }),
-      coreRequest(n, "p-req", "POST /prices", "POST", "p-fn-end"),
+      coreHttpRequest(n, "p-req", "POST /prices", { method: "POST", wires: [["p-fn-end"]] }),
       junction("p-fn-end"),
       catcher("p-catch", ["p-node", "p-fn", "p-req"], "p-err"),
       junction("p-err"),
@@ -152,7 +95,7 @@ async function pricesCase(sim) {
     clients: (driver, { fpToken }) => {
       const node = driver("p-node", "p-node-end", "p-err");
       const core = driver("p-fn", "p-fn-end", "p-err");
-      const raw = rawClient(sim.url, { Authorization: `Bearer ${fpToken}`, Accept: "application/json" });
+      const raw = keepAliveClient(sim.url, 32, { Authorization: `Bearer ${fpToken}`, Accept: "application/json" });
       const p = period();
       const hasPrices = (data) => Array.isArray(data) && data.length > 0;
       return {
@@ -185,9 +128,9 @@ async function datastreamCases(sim) {
     nodes: (n, junction, catcher) => [
       n({ id: `${key}-node`, type: "devicecloud-datastream", name: "", account: "acc-bl-ds", deviceId: "deviceId", deviceIdType: "msg", datastream: "V5", datastreamType: "str", ...nodeDef, wires: [[`${key}-node-end`]] }),
       junction(`${key}-node-end`),
-      ...blynkLoginNodes(n, sim, key),
+      ...coreLogin(n, key, { name: "POST /oauth2/token", method: "POST", url: `${sim.url}/oauth2/token?grant_type=client_credentials`, tokenField: "access_token", flowKey: "blToken" }),
       n({ id: `${key}-fn`, type: "function", name: "url, bearer and body", func: coreFunc, outputs: 1, wires: [[`${key}-req`]] }),
-      coreRequest(n, `${key}-req`, `${method} datastream`, method, `${key}-fn-end`),
+      coreHttpRequest(n, `${key}-req`, `${method} datastream`, { method, wires: [[`${key}-fn-end`]] }),
       junction(`${key}-fn-end`),
       catcher(`${key}-catch`, [`${key}-node`, `${key}-fn`, `${key}-req`], `${key}-err`),
       junction(`${key}-err`),
@@ -197,7 +140,7 @@ async function datastreamCases(sim) {
     clients: (driver) => {
       const node = driver(`${key}-node`, `${key}-node-end`, `${key}-err`);
       const core = driver(`${key}-fn`, `${key}-fn-end`, `${key}-err`);
-      const raw = rawClient(sim.url, { Authorization: `Bearer ${token}`, Accept: "application/json" });
+      const raw = keepAliveClient(sim.url, 32, { Authorization: `Bearer ${token}`, Accept: "application/json" });
       return {
         close: raw.close,
         list: [

@@ -319,7 +319,7 @@ export class Transport {
           { status: res.status },
         );
       }
-      const code: ErrorCode = res.status === 429 ? "RATE_LIMITED" : res.status === 404 ? "API_ERROR" : "API_ERROR";
+      const code: ErrorCode = res.status === 429 ? "RATE_LIMITED" : "API_ERROR";
       throw new DeviceCloudError(
         code,
         this.redact(`Login failed: the cloud answered HTTP ${res.status}${cloud ? `: ${cloud}` : ""}.`),

@@ -1,6 +1,5 @@
 import type { Node, NodeDef } from "node-red";
-import type { AnyClient, DeviceCloudError } from "../api";
-import type { Provider } from "../api";
+import type { AnyClient, DeviceCloudError, Provider } from "../api";
 
 export interface AccountCredentials {
   clientId?: string;

@@ -16,6 +16,7 @@
  *   message of another node waits for one turn, not for the poll.
  * - **Memory.** A few numbers and the waiting requests: nothing grows with the requests sent.
  */
+import { AbortListeners } from "./abort-listeners";
 import { CancelledError } from "./errors";
 
 export interface GateOptions {
@@ -23,6 +24,8 @@ export interface GateOptions {
   /** Requests per window the cloud documents (Blynk: 10,000 per minute); undefined: none documented. */
   limit?: number;
   windowMs: number;
+  /** Where the waiters listen for their signals; an account shares its own with the gate (one listener a signal). */
+  aborts?: AbortListeners;
 }
 
 interface Waiter {
@@ -30,8 +33,8 @@ interface Waiter {
   reject: (err: Error) => void;
   lane: Lane;
   settled: boolean;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+  /** Stops listening for the waiter's signal. */
+  unlisten?: () => void;
 }
 
 interface Lane {
@@ -56,11 +59,13 @@ export class Gate {
   private waiting = 0;
   /** Lanes with waiters, in turn order: the first one is served next, then moves to the back. */
   private readonly lanes = new Map<object, Lane>();
+  private readonly aborts: AbortListeners;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(opts: GateOptions) {
     this.concurrency = Math.max(1, Math.floor(opts.concurrency));
+    this.aborts = opts.aborts ?? new AbortListeners();
     this.limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : Infinity;
     if (this.limit === Infinity) {
       this.burst = Infinity;
@@ -110,13 +115,12 @@ export class Gate {
         l = { key: lane, waiters: [], head: 0, live: 0 };
         this.lanes.set(lane, l);
       }
-      const waiter: Waiter = { resolve, reject, lane: l, settled: false, signal };
+      const waiter: Waiter = { resolve, reject, lane: l, settled: false };
       if (signal) {
-        waiter.onAbort = () => {
+        waiter.unlisten = this.aborts.add(signal, () => {
           this.settle(waiter);
           reject(new CancelledError());
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
+        });
       }
       l.waiters.push(waiter);
       l.live++;
@@ -168,7 +172,7 @@ export class Gate {
   private settle(w: Waiter): void {
     if (w.settled) return;
     w.settled = true;
-    if (w.signal && w.onAbort) w.signal.removeEventListener("abort", w.onAbort);
+    w.unlisten?.();
     this.waiting--;
     if (--w.lane.live === 0 && this.lanes.get(w.lane.key) === w.lane) this.lanes.delete(w.lane.key);
   }

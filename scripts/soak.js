@@ -179,10 +179,10 @@ async function main() {
 
   // What each cloud offers, as its client declares it: a node type's operation is its name in camel case.
   const operationOf = (t) => t.replace(/^devicecloud-/, "").replace(/-(\w)/g, (_m, c) => c.toUpperCase());
-  const offers = { flatpeak: require(path.join(BUILT, "api", "flatpeak")).FLATPEAK_OPERATIONS, blynk: require(path.join(BUILT, "api", "blynk")).BLYNK_OPERATIONS };
+  const { offersOperation } = require(path.join(BUILT, "api"));
   const supported = {
-    flatpeak: types.filter((t) => offers.flatpeak.has(operationOf(t))),
-    blynk: types.filter((t) => offers.blynk.has(operationOf(t))),
+    flatpeak: types.filter((t) => offersOperation("flatpeak", operationOf(t))),
+    blynk: types.filter((t) => offersOperation("blynk", operationOf(t))),
   };
   let events = 0;
   helper.getNode("events").on("input", () => events++);

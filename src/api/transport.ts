@@ -673,7 +673,8 @@ function proxyInEnvironment(): boolean {
  */
 function readBody(res: IncomingMessage, method: string, tooLarge: () => DeviceCloudError): Promise<string> {
   const encoding = String(res.headers["content-encoding"] ?? "").trim().toLowerCase();
-  const empty = method === "HEAD" || res.statusCode === 204 || res.statusCode === 304;
+  // Nothing to unpack: an empty body labelled gzip would otherwise fail as a cut-off stream.
+  const empty = method === "HEAD" || res.statusCode === 204 || res.statusCode === 304 || res.headers["content-length"] === "0";
   const unpack = empty ? undefined : encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate" ? zlib.createUnzip() : encoding === "br" ? zlib.createBrotliDecompress() : undefined;
   const body: Readable = unpack ? pipeline(res, unpack, noop) : res;
   return new Promise((resolve, reject) => {

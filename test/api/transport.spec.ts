@@ -144,6 +144,7 @@ describe("transport: answers packed as the cloud may pack them", () => {
     server = http.createServer((req, res) => {
       asked.push(String(req.headers["accept-encoding"]));
       const packing = (req.url ?? "").slice(1);
+      if (packing === "empty") return res.writeHead(200, { "Content-Encoding": "gzip", "Content-Length": "0" }).end();
       const headers: http.OutgoingHttpHeaders = { "Content-Type": "application/json; charset=utf-8" };
       if (packing !== "identity") headers["Content-Encoding"] = packing;
       // A byte-order mark before the JSON, as some servers write it, on the unpacked answer.
@@ -166,6 +167,12 @@ describe("transport: answers packed as the cloud may pack them", () => {
   after(async () => {
     transport.close();
     await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("takes an empty answer labelled gzip as empty, not as a cut-off stream", async () => {
+    const res = await transport.request({ method: "GET", path: "/empty" });
+    assert.equal(res.status, 200);
+    assert.equal(res.data, undefined);
   });
 
   for (const packing of Object.keys(packings)) {

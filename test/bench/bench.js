@@ -491,6 +491,16 @@ async function main() {
       flatpeak: flowDriver(RED, "l-fp", "l-fp-end", "l-err"),
       blynk: flowDriver(RED, "l-bl", "l-bl-end", "l-err"),
     };
+    /** One listing through the node: its message, wall time, this process's CPU and the memory sampler's peaks. */
+    const timedListing = async (provider) => {
+      const stopSampling = memorySampler();
+      const cpu0 = process.cpuUsage();
+      const start = performance.now();
+      const r = await sendList[provider]({});
+      const wall = performance.now() - start;
+      const cpu = process.cpuUsage(cpu0);
+      return { r, wall, cpu, mem: stopSampling() };
+    };
     const id = (i) => fpIds[i % fpIds.length];
     const clients = [
       { key: "a", label: "(a) devicecloud-get-device", send: (i) => sendA({ deviceId: id(i) }).then((r) => !r.failed && r.msg.payload && r.msg.payload.id === id(i)) },
@@ -525,13 +535,7 @@ async function main() {
       await control(sim, "POST", "latency", { ms: latArg ? Number(latArg.slice(10)) : 20 });
       const provider = argv.includes("--flatpeak") ? "flatpeak" : "blynk";
       for (let k = 0; k < 6; k++) {
-        const stopSampling = memorySampler();
-        const cpu0 = process.cpuUsage();
-        const start = performance.now();
-        const r = await sendList[provider]({});
-        const wall = performance.now() - start;
-        const cpu = process.cpuUsage(cpu0);
-        const mem = stopSampling();
+        const { r, wall, cpu, mem } = await timedListing(provider);
         const json = r.failed ? NaN : Buffer.byteLength(JSON.stringify(r.msg.payload));
         const devices = r.failed ? "failed" : `${f0(r.msg.payload.length)} devices`;
         r.msg = undefined;
@@ -606,13 +610,7 @@ async function main() {
         for (let k = 0; k <= CFG.listRuns; k++) {
           await control(sim, "POST", "stats/reset");
           const simCpu0 = await simulatorCpu(sim);
-          const stopSampling = memorySampler();
-          const cpu0 = process.cpuUsage();
-          const start = performance.now();
-          const r = await sendList[provider]({});
-          const wall = performance.now() - start;
-          const cpu = process.cpuUsage(cpu0);
-          const mem = stopSampling();
+          const { r, wall, cpu, mem } = await timedListing(provider);
           const simCpu = (await simulatorCpu(sim)) - simCpu0;
           const stats = await control(sim, "GET", "stats");
           const got = r.failed ? -1 : Array.isArray(r.msg.payload) ? r.msg.payload.length : -1;

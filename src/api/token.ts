@@ -4,6 +4,7 @@
  * in that time fails at once with the same error instead of logging in again: a refusal for 10 s, a 429 until its
  * Retry-After, anything else (5xx, network) for a back-off that doubles from 1 s to 30 s while logins keep failing.
  */
+import { AbortListeners } from "./abort-listeners";
 import { CancelledError, DeviceCloudError } from "./errors";
 
 export interface IssuedToken {
@@ -27,7 +28,14 @@ export class TokenSource {
   private closed = false;
   private logins = 0;
 
-  constructor(private readonly login: () => Promise<IssuedToken>) {}
+  /**
+   * `aborts`: where the requests waiting for a login listen for their signals; an account shares its own, so that
+   * the requests of one call (a poll's thousands) add one listener to its signal.
+   */
+  constructor(
+    private readonly login: () => Promise<IssuedToken>,
+    private readonly aborts = new AbortListeners(),
+  ) {}
 
   /** Successful and failed login attempts so far (for tests and the benchmark). */
   get loginCount(): number {
@@ -73,7 +81,7 @@ export class TokenSource {
       };
       p.then(clear, clear);
     }
-    return waitOrAbort(this.inflight, signal);
+    return waitOrAbort(this.inflight, signal, this.aborts);
   }
 
   /** The cloud asked (Retry-After) that no login come before `at` (epoch ms); applies when this login fails. */
@@ -105,19 +113,18 @@ export class TokenSource {
 }
 
 /** Resolves as `p` does, or rejects with CancelledError as soon as `signal` aborts. */
-export function waitOrAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+export function waitOrAbort<T>(p: Promise<T>, signal: AbortSignal | undefined, aborts: AbortListeners): Promise<T> {
   if (!signal) return p;
   if (signal.aborted) return Promise.reject(new CancelledError());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new CancelledError());
-    signal.addEventListener("abort", onAbort, { once: true });
+    const unlisten = aborts.add(signal, () => reject(new CancelledError()));
     p.then(
       (v) => {
-        signal.removeEventListener("abort", onAbort);
+        unlisten();
         resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+        unlisten();
         reject(e);
       },
     );

@@ -3,7 +3,6 @@
  * apply), a timeout on every exchange, admission through the account's Gate (concurrency and rate limit), the bearer
  * token, the retry policy and the mapping of every failure to one DeviceCloudError. Nothing here knows Node-RED, and nothing that leaves here carries a header or a token.
  */
-import { setMaxListeners } from "node:events";
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import https from "node:https";
 import { pipeline, type Readable } from "node:stream";
@@ -107,9 +106,8 @@ export class Transport {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly closeController = new AbortController();
+  /** Where everything waiting under a signal listens for it: one listener on a signal, however many wait. */
   private readonly aborts = new AbortListeners();
-  /** The waits between attempts under way; `close()` ends them all. */
-  private readonly sleeps = new Set<() => void>();
   private readonly host: string;
   private requestCount = 0;
   /** Until when a refusal of an operation ("METHOD /path") is final, after a fresh token was refused too. */
@@ -142,8 +140,6 @@ export class Transport {
       httpsAgent: this.httpsAgent,
       // Never follow a redirect: it could carry the credentials to another host.
       maxRedirects: 0,
-      // Proxies from the environment apply to the clouds, never to a loopback simulator.
-      proxy: this.loopback ? false : undefined,
       // The body goes as the JSON text made in exchange(), the answer comes back as text and is parsed once, there.
       responseType: "text",
       validateStatus: () => true,
@@ -156,9 +152,7 @@ export class Transport {
       windowMs: opts.rateLimit?.windowMs ?? 60_000,
       aborts: this.aborts,
     });
-    this.tokens = new TokenSource(() => opts.login(this));
-    // Every queued request listens for the account closing: thousands may wait at once, by design.
-    setMaxListeners(0, this.closeController.signal);
+    this.tokens = new TokenSource(() => opts.login(this), this.aborts);
   }
 
   /** HTTP requests sent so far (logins included). */
@@ -173,8 +167,9 @@ export class Transport {
   /**
    * A bearer request with the full policy: gate, token renewal on 401/403, retries, error mapping. It runs under the
    * caller's signal; the account closing ends it as well, each wait seeing to that itself (the gate and the token
-   * source are closed with the account, an exchange listens to its close signal, close() ends the sleeps). No signal
-   * is made per request to join the two: an AbortController and its listeners cost about a tenth of a request's CPU.
+   * source are closed with the account, an exchange and a sleep listen to its close signal too: untilCancelled). No
+   * signal is made per request to join the two: an AbortController and its listeners cost about a tenth of a
+   * request's CPU.
    */
   request(spec: RequestSpec): Promise<ApiResponse> {
     return this.send(spec, spec.signal ?? this.closeController.signal);
@@ -188,7 +183,7 @@ export class Transport {
     for (;;) {
       if (signal.aborted || this.closed) throw new CancelledError();
       // Log in (or join the login in flight) before queueing: a login needs no slot, and bad credentials fail at once.
-      await this.token(signal);
+      await (this.tokens.peek() ?? this.tokens.get(signal));
       await this.admit(signal, spec.signal, spec.onWait);
       // The wait for the gate can be long. Send the token in force now, not the one read before the wait: another
       // request may have renewed it meanwhile (after a 401 or at its expiry), and sending the refused one would spend
@@ -196,7 +191,7 @@ export class Transport {
       let token = this.tokens.peek();
       if (token === undefined) {
         try {
-          token = await this.token(signal);
+          token = await this.tokens.get(signal);
         } catch (err) {
           this.gate.release();
           throw err;
@@ -254,27 +249,6 @@ export class Transport {
       if (res.status === 404) throw this.httpError("NOT_FOUND", res, spec);
       throw this.httpError("API_ERROR", res, spec);
     }
-  }
-
-  /** The token in force, or the one the login in flight (or a new one) brings, unless `signal` aborts first. */
-  private token(signal: AbortSignal): string | Promise<string> {
-    const token = this.tokens.peek();
-    if (token !== undefined) return token;
-    if (signal.aborted) return Promise.reject(new CancelledError());
-    const login = this.tokens.get();
-    return new Promise<string>((resolve, reject) => {
-      const unlisten = this.aborts.add(signal, () => reject(new CancelledError()));
-      login.then(
-        (t) => {
-          unlisten();
-          resolve(t);
-        },
-        (err: unknown) => {
-          unlisten();
-          reject(err);
-        },
-      );
-    });
   }
 
   /**
@@ -339,8 +313,6 @@ export class Transport {
     this.closeController.abort();
     this.gate.close();
     this.tokens.close();
-    for (const end of this.sleeps) end();
-    this.sleeps.clear();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
@@ -380,17 +352,16 @@ export class Transport {
       halt.stop?.();
     };
     const timer = setTimeout(() => stop("timeout"), this.opts.timeoutMs);
-    const cancel = () => stop("cancel");
-    const unlisten = this.aborts.add(signal, cancel);
-    const unlistenClose = signal === closing ? noop : this.aborts.add(closing, cancel);
+    const unlisten = this.untilCancelled(signal, () => stop("cancel"));
     const headers: Record<string, string> = { ...this.headers, Authorization: authorization };
     // As axios's pipeline did: a body is JSON; a POST, PUT or PATCH without one says form (an OAuth token request).
     if (body !== undefined) headers["Content-Type"] = "application/json";
     else if (spec.method !== "GET" && spec.method !== "DELETE") headers["Content-Type"] = "application/x-www-form-urlencoded";
-    const url = `${this.baseUrl}${spec.path}${queryString(spec.query)}`;
+    const target = `${spec.path}${queryString(spec.query)}`;
     let res: Answer;
     try {
-      res = this.loopback || !proxyInEnvironment() ? await this.direct(spec, url, headers, body, halt) : await this.throughAxios(spec, url, headers, body, halt);
+      // Proxies from the environment apply to the clouds, never to a server on this machine (the simulator).
+      res = this.loopback || !proxyInEnvironment() ? await this.direct(spec, target, headers, body, halt) : await this.throughAxios(spec, target, headers, body, halt);
     } catch (err) {
       if (err instanceof DeviceCloudError) throw err;
       const cancelled = signal.aborted || closing.aborted;
@@ -400,7 +371,6 @@ export class Transport {
     } finally {
       clearTimeout(timer);
       unlisten();
-      unlistenClose();
     }
     const answered: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers ?? {})) {
@@ -440,10 +410,11 @@ export class Transport {
    * account does not use: the adapter cost about 40 % of a request's CPU on the client (77 µs of 216 at 32 in
    * flight, 111 of 285 one at a time), measured against this path in the same process.
    */
-  private direct(spec: RequestSpec, url: string, headers: OutgoingHttpHeaders, body: string | undefined, halt: Halt): Promise<Answer> {
+  private direct(spec: RequestSpec, target: string, headers: OutgoingHttpHeaders, body: string | undefined, halt: Halt): Promise<Answer> {
     // A body is sent with its length, never chunked; a POST without one says 0, as axios did.
     if (body !== undefined) headers["Content-Length"] = Buffer.byteLength(body);
     else if (spec.method !== "GET" && spec.method !== "DELETE") headers["Content-Length"] = 0;
+    const url = `${this.baseUrl}${target}`;
     return new Promise<Answer>((resolve, reject) => {
       const secure = url.startsWith("https:");
       const req = (secure ? https : http).request(url, { method: spec.method, headers, agent: secure ? this.httpsAgent : this.httpAgent }, (res) => {
@@ -460,13 +431,13 @@ export class Transport {
    * The exchange by axios's adapter, which takes the proxy from the environment (HTTPS_PROXY, NO_PROXY, …) and opens
    * the tunnel through it.
    */
-  private async throughAxios(spec: RequestSpec, url: string, headers: Record<string, string>, body: string | undefined, halt: Halt): Promise<Answer> {
+  private async throughAxios(spec: RequestSpec, target: string, headers: Record<string, string>, body: string | undefined, halt: Halt): Promise<Answer> {
     const controller = new AbortController();
     halt.stop = () => controller.abort();
     const res: AxiosResponse<string> = await this.adapter({
       ...this.config,
       method: spec.method,
-      url: url.slice(this.baseUrl.length),
+      url: target,
       data: body,
       headers: new AxiosHeaders(headers),
       signal: controller.signal,
@@ -610,22 +581,28 @@ export class Transport {
     if (ms <= 0) return Promise.resolve();
     if (signal.aborted || this.closed) return Promise.reject(new CancelledError());
     return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        clearTimeout(t);
-        this.sleeps.delete(cancel);
-        unlisten();
-      };
-      const cancel = () => {
-        done();
-        reject(new CancelledError());
-      };
       const t = setTimeout(() => {
-        done();
+        unlisten();
         resolve();
       }, ms);
-      this.sleeps.add(cancel);
-      const unlisten = this.aborts.add(signal, cancel);
+      const unlisten = this.untilCancelled(signal, () => {
+        clearTimeout(t);
+        unlisten();
+        reject(new CancelledError());
+      });
     });
+  }
+
+  /** Calls `cancel` once when `signal` aborts or the account closes; the function returned stops that. */
+  private untilCancelled(signal: AbortSignal, cancel: () => void): () => void {
+    const closing = this.closeController.signal;
+    const unlisten = this.aborts.add(signal, cancel);
+    if (signal === closing) return unlisten;
+    const unlistenClose = this.aborts.add(closing, cancel);
+    return () => {
+      unlisten();
+      unlistenClose();
+    };
   }
 }
 
@@ -680,9 +657,11 @@ function readBody(res: IncomingMessage, method: string, tooLarge: () => DeviceCl
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
+    let settled = false;
     body.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
       if (bytes > MAX_ANSWER_BYTES) {
+        settled = true;
         reject(tooLarge());
         res.destroy();
         body.destroy();
@@ -690,7 +669,6 @@ function readBody(res: IncomingMessage, method: string, tooLarge: () => DeviceCl
       }
       chunks.push(chunk);
     });
-    let settled = false;
     body.once("end", () => {
       settled = true;
       const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString("utf8");

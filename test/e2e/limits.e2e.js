@@ -172,10 +172,13 @@ h.runSuite("limits", async ({ t, tmp, atEnd }) => {
     assert.equal(answers.length, 600, "every HTTP request answered");
     assert.deepEqual(mine.filter((c) => c !== 1), [], "each message ended exactly once");
     assert.ok(took < 60_000, `${took} ms`);
-    // A message fails with RATE_LIMITED only once all 4 retries met a 429 too: about 0.1^5 per message, so one in 600
-    // is rare luck and two are never chance; a client that gave up early would fail dozens.
+    // A message fails with RATE_LIMITED only once all 4 retries met a 429 too, which its message says. The draws are
+    // not independent per message: the simulator's seeded fault stream gives the same answers in arrival order every
+    // run, and a message told "Retry-After: 0" is often the very next arrival, so 429s close together in the stream
+    // can fall on one message (about 1 run in 20 has one such failure, and two have been seen). A client that gave
+    // up early would fail dozens: about 70 of the 750 answers are 429s.
     const limited = answers.filter((a) => a.code === "RATE_LIMITED");
-    assert.ok(limited.length <= 1, `no message failed for a 429 of 0 or 1 s: ${JSON.stringify(codes)}`);
+    assert.ok(limited.length <= 6, `at most 1 % of the messages failed for a 429 of 0 or 1 s: ${JSON.stringify(codes)}; ${limited.map((a) => a.message).join(" | ")}`);
     for (const a of limited) assert.match(a.message, /after 4 retries/, "a 429 of 0 or 1 s is retried 4 times first");
     return `${(took / 1000).toFixed(1)} s; ${600 - answers.filter((a) => !a.ok).length} outputs, catches ${JSON.stringify(codes)}; ${st.requests} requests at the simulator`;
   });

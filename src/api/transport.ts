@@ -11,6 +11,7 @@ import axios, { AxiosHeaders, type AxiosAdapter, type AxiosResponse, type Intern
 import { AbortListeners } from "./abort-listeners";
 import { CancelledError, DeviceCloudError, redact, type ErrorCode } from "./errors";
 import { Gate } from "./gate";
+import { parseJson } from "./json";
 import { TokenSource, type IssuedToken } from "./token";
 import type { TlsOptions } from "./types";
 
@@ -86,7 +87,8 @@ interface Halt {
 interface Answer {
   status: number;
   headers: IncomingHttpHeaders | Record<string, unknown>;
-  text: string;
+  /** The body: its bytes by the direct path, its text by axios's. */
+  body: Buffer | string;
 }
 
 export class Transport {
@@ -377,11 +379,10 @@ export class Transport {
       if (k.toLowerCase() === "set-cookie") continue;
       answered[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v == null ? undefined : String(v);
     }
-    const text = res.text;
     let data: unknown = undefined;
-    if (text.trim() !== "") {
+    if (!blank(res.body)) {
       try {
-        data = JSON.parse(text);
+        data = typeof res.body === "string" ? JSON.parse(res.body) : parseJson(res.body);
       } catch {
         if (res.status >= 200 && res.status < 300) {
           throw new DeviceCloudError(
@@ -418,7 +419,7 @@ export class Transport {
     return new Promise<Answer>((resolve, reject) => {
       const secure = url.startsWith("https:");
       const req = (secure ? https : http).request(url, { method: spec.method, headers, agent: secure ? this.httpsAgent : this.httpAgent }, (res) => {
-        readBody(res, spec.method, () => this.tooLargeError(spec)).then((text) => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }), reject);
+        readBody(res, spec.method, () => this.tooLargeError(spec)).then((bytes) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes }), reject);
       });
       // Destroying the request ends its answer too, wherever it is: an error on the request or on the answer's body.
       halt.stop = () => req.destroy(Object.assign(new Error("the exchange was stopped"), { code: "ABORT_ERR" }));
@@ -442,7 +443,7 @@ export class Transport {
       headers: new AxiosHeaders(headers),
       signal: controller.signal,
     });
-    return { status: res.status, headers: res.headers, text: typeof res.data === "string" ? res.data : "" };
+    return { status: res.status, headers: res.headers, body: typeof res.data === "string" ? res.data : "" };
   }
 
   private tooLargeError(spec: RequestSpec): DeviceCloudError {
@@ -645,10 +646,10 @@ function proxyInEnvironment(): boolean {
 }
 
 /**
- * An answer's body as text: unpacked as its Content-Encoding says (gzip, deflate, br), refused once it passes
+ * An answer's body, its bytes: unpacked as its Content-Encoding says (gzip, deflate, br), refused once it passes
  * MAX_ANSWER_BYTES unpacked, a leading byte-order mark dropped. A body that ends before its end is a lost connection.
  */
-function readBody(res: IncomingMessage, method: string, tooLarge: () => DeviceCloudError): Promise<string> {
+function readBody(res: IncomingMessage, method: string, tooLarge: () => DeviceCloudError): Promise<Buffer> {
   const encoding = String(res.headers["content-encoding"] ?? "").trim().toLowerCase();
   // Nothing to unpack: an empty body labelled gzip would otherwise fail as a cut-off stream.
   const empty = method === "HEAD" || res.statusCode === 204 || res.statusCode === 304 || res.headers["content-length"] === "0";
@@ -671,8 +672,8 @@ function readBody(res: IncomingMessage, method: string, tooLarge: () => DeviceCl
     });
     body.once("end", () => {
       settled = true;
-      const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString("utf8");
-      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes);
+      resolve(all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf ? all.subarray(3) : all);
     });
     body.once("error", (err) => {
       settled = true;
@@ -686,6 +687,16 @@ function readBody(res: IncomingMessage, method: string, tooLarge: () => DeviceCl
 }
 
 function noop(): void {}
+
+/** An answer with nothing but white space in it has no data (JSON's white space: space, tab, CR, LF). */
+function blank(body: Buffer | string): boolean {
+  if (typeof body === "string") return body.trim() === "";
+  for (let i = 0; i < body.length; i++) {
+    const x = body[i];
+    if (x !== 0x20 && x !== 0x0a && x !== 0x0d && x !== 0x09) return false;
+  }
+  return true;
+}
 
 function safeHost(location: string | undefined): string | undefined {
   if (!location) return undefined;

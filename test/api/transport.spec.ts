@@ -10,6 +10,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import zlib from "node:zlib";
+import { LARGE_ANSWER_BYTES } from "../../src/api/json";
 import { Transport } from "../../src/api/transport";
 import { rejects } from "../support/sim";
 import { selfSigned } from "../support/tls";
@@ -129,8 +130,10 @@ describe("transport: the request on the wire", function () {
 });
 
 describe("transport: answers packed as the cloud may pack them", () => {
-  const device = { id: "dev_1", name: "Wärmepumpe", tags: Array.from({ length: 2000 }, (_, i) => `tag-${i}`) };
+  // Larger than LARGE_ANSWER_BYTES, so that the direct path reads it in pieces.
+  const device = { id: "dev_1", name: "Wärmepumpe", tags: Array.from({ length: 20_000 }, (_, i) => `tag-${i} ß`) };
   const text = JSON.stringify(device);
+  assert.ok(Buffer.byteLength(text) > LARGE_ANSWER_BYTES);
   const packings: Record<string, (b: Buffer) => Buffer> = {
     gzip: (b) => zlib.gzipSync(b),
     deflate: (b) => zlib.deflateSync(b),

@@ -128,6 +128,17 @@ describe("bounds: paging cannot loop or lose items", function () {
     assert.deepEqual([...got].sort((a, b) => Number(a) - Number(b)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 99]);
   });
 
+  it("numbered pages yield every item once, whatever order the ids come in (ascending past 1,024, a repeat, descending, text)", async () => {
+    const ids: unknown[] = [...Array.from({ length: 1500 }, (_, i) => i + 1), 700, 3000, 2999, 1500, "a", "b", "a", 0, -0];
+    const items: ApiObject[] = ids.map((id) => ({ id }));
+    const fetchPage = async (page: number, size: number): Promise<NumberedPage> => ({ content: items.slice(page * size, page * size + size), totalElements: items.length });
+    const got: unknown[] = [];
+    for await (const p of numberedPages(fetchPage, 250, 0, 4)) got.push(...p.items.map((i) => i.id));
+    const unique = [...new Set(ids)];
+    assert.equal(got.length, unique.length, "no id twice");
+    assert.deepEqual(new Set(got), new Set(unique));
+  });
+
   it("numbered pages that keep giving the same full page fail with API_ERROR", async () => {
     const fetchPage = async (): Promise<NumberedPage> => ({ content: [{ id: 1 }, { id: 2 }], totalElements: 10 });
     const err = await rejects((async () => {

@@ -29,6 +29,14 @@ const CLOSE_ARRAY = 0x5d;
 /** Thrown by the scanner where the text is not as it expects; the answer is then read whole. */
 class NotFollowed extends Error {}
 
+/** An answer's data: undefined when its body holds nothing but white space; else as JSON.parse reads it (or throws). */
+export function answerData(body: Buffer | string): unknown {
+  if (typeof body === "string") return body.trim() === "" ? undefined : JSON.parse(body);
+  let i = 0;
+  while (i < body.length && isSpace(body[i])) i++;
+  return i === body.length ? undefined : parseJson(body);
+}
+
 export function parseJson(bytes: Buffer): unknown {
   if (bytes.length >= LARGE_ANSWER_BYTES) {
     const read = readInPieces(bytes);
@@ -146,7 +154,7 @@ class PieceReader {
     const start = j;
     while (j < b.length) {
       const x = b[j];
-      if (x === COMMA || x === CLOSE_OBJECT || x === CLOSE_ARRAY || x === 0x20 || x === 0x0a || x === 0x0d || x === 0x09) break;
+      if (x === COMMA || x === CLOSE_OBJECT || x === CLOSE_ARRAY || isSpace(x)) break;
       j++;
     }
     return j > start ? j : this.fail();
@@ -166,9 +174,7 @@ class PieceReader {
   }
 
   private space(): void {
-    const b = this.b;
-    let x = b[this.i];
-    while (x === 0x20 || x === 0x0a || x === 0x0d || x === 0x09) x = b[++this.i];
+    while (isSpace(this.b[this.i])) this.i++;
   }
 
   private expect(byte: number): void {
@@ -179,4 +185,9 @@ class PieceReader {
   private fail(): never {
     throw new NotFollowed();
   }
+}
+
+/** JSON's white space: space, tab, line feed, carriage return. */
+function isSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }

@@ -33,14 +33,15 @@ class SeenKeys {
 
   /** Records `key`; whether it is new. */
   add(key: unknown): boolean {
-    const ascending = this.ascending;
+    let ascending = this.ascending;
     if (ascending !== undefined) {
       if (typeof key === "number" && (this.count === 0 || key > ascending[this.count - 1])) {
         if (this.count === ascending.length) {
-          this.ascending = new Float64Array(ascending.length * 2);
-          this.ascending.set(ascending);
+          const grown = new Float64Array(ascending.length * 2);
+          grown.set(ascending);
+          this.ascending = ascending = grown;
         }
-        (this.ascending as Float64Array)[this.count++] = key;
+        ascending[this.count++] = key;
         return true;
       }
       this.set = new Set<unknown>(ascending.subarray(0, this.count));

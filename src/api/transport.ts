@@ -11,7 +11,7 @@ import axios, { AxiosHeaders, type AxiosAdapter, type AxiosResponse, type Intern
 import { AbortListeners } from "./abort-listeners";
 import { CancelledError, DeviceCloudError, redact, type ErrorCode } from "./errors";
 import { Gate } from "./gate";
-import { parseJson } from "./json";
+import { answerData } from "./json";
 import { TokenSource, type IssuedToken } from "./token";
 import type { TlsOptions } from "./types";
 
@@ -379,20 +379,19 @@ export class Transport {
       if (k.toLowerCase() === "set-cookie") continue;
       answered[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v == null ? undefined : String(v);
     }
-    let data: unknown = undefined;
-    if (!blank(res.body)) {
-      try {
-        data = typeof res.body === "string" ? JSON.parse(res.body) : parseJson(res.body);
-      } catch {
-        if (res.status >= 200 && res.status < 300) {
-          throw new DeviceCloudError(
-            "API_ERROR",
-            `The cloud at ${this.host} answered ${spec.method} ${spec.path} with HTTP ${res.status} but a body that is not JSON.`,
-            { status: res.status },
-          );
-        }
-        data = undefined;
+    let data: unknown;
+    try {
+      data = answerData(res.body);
+    } catch {
+      // An error answer may be HTML or plain text: its status still says what happened.
+      if (res.status >= 200 && res.status < 300) {
+        throw new DeviceCloudError(
+          "API_ERROR",
+          `The cloud at ${this.host} answered ${spec.method} ${spec.path} with HTTP ${res.status} but a body that is not JSON.`,
+          { status: res.status },
+        );
       }
+      data = undefined;
     }
     if (res.status >= 300 && res.status < 400) {
       const to = safeHost(answered["location"]);
@@ -688,15 +687,6 @@ function readBody(res: IncomingMessage, method: string, tooLarge: () => DeviceCl
 
 function noop(): void {}
 
-/** An answer with nothing but white space in it has no data (JSON's white space: space, tab, CR, LF). */
-function blank(body: Buffer | string): boolean {
-  if (typeof body === "string") return body.trim() === "";
-  for (let i = 0; i < body.length; i++) {
-    const x = body[i];
-    if (x !== 0x20 && x !== 0x0a && x !== 0x0d && x !== 0x09) return false;
-  }
-  return true;
-}
 
 function safeHost(location: string | undefined): string | undefined {
   if (!location) return undefined;

@@ -3,7 +3,7 @@
  * gives (or throws) must be what JSON.parse gives for the same text.
  */
 import assert from "node:assert/strict";
-import { LARGE_ANSWER_BYTES, parseJson, readInPieces } from "../../src/api/json";
+import { answerData, LARGE_ANSWER_BYTES, parseJson, readInPieces } from "../../src/api/json";
 import { prng, seedFor } from "../reliability/helpers";
 
 type Rng = ReturnType<typeof prng>;
@@ -140,6 +140,15 @@ describe("parseJson: a large answer read in pieces is what JSON.parse reads", fu
       assert.equal(readInPieces(Buffer.from(bad)), undefined);
       assert.throws(() => parseJson(Buffer.from(bad)), SyntaxError);
     }
+  });
+
+  it("gives no data for an answer of nothing but white space, as bytes or as text", () => {
+    for (const body of ["", " \r\n\t "]) {
+      assert.equal(answerData(Buffer.from(body)), undefined);
+      assert.equal(answerData(body), undefined);
+    }
+    assert.deepStrictEqual(answerData(Buffer.from(' \n{"id":1} ')), { id: 1 });
+    assert.throws(() => answerData(Buffer.from(" x ")), SyntaxError);
   });
 
   it("reads a document under LARGE_ANSWER_BYTES, and fails on a malformed one, as JSON.parse does", () => {

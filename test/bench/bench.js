@@ -46,7 +46,7 @@
  *    the core http request flow, Node-RED's own round trip (a function node answering at once) and raw keep-alive
  *    requests to the simulator; node/core and node/ideal (ideal: one round trip plus one raw request).
  *    node test/bench/bench.js --only=httpin [--conc=32] [--clients=node,fn] [--profile]   this case alone (some of
- *    its clients: node, core, fn, raw); --profile runs that Node-RED with --cpu-prof, into .scratch/profiles/
+ *    its clients: node, core, fn, floor, raw); --profile runs that Node-RED with --cpu-prof, into .scratch/profiles/
  */
 const { fork, execFileSync } = require("child_process");
 const fs = require("fs");

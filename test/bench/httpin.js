@@ -9,7 +9,10 @@
  *           get device; the token comes from an inject → http request GET /login at start, kept in flow context;
  *  - fn:    Node-RED's own round trip: the same flow with a function node answering at once with a device of the
  *           same shape (so that the reply is as large);
- *  - raw:   the same HTTP client sending keep-alive requests straight to the simulator's GET /devices/{id}.
+ *  - raw:   the same HTTP client sending keep-alive requests straight to the simulator's GET /devices/{id};
+ *  - floor: the same flow with the request made by hand in a function node: Node's bare http.get on a keep-alive
+ *           agent, no timeout, no retry, no check but JSON.parse. No node can send its request from inside Node-RED
+ *           for less, so node/floor says what the node itself adds, and floor/ideal what the ideal asks beyond that.
  * The ideal is what the node's flow would cost if the node added nothing: one Node-RED round trip plus one raw
  * request. Per round, its time per request is the sum of the two measured times per request (1/req/s each, which
  * at concurrency 1 is the mean latency), so ideal req/s = 1 / (1/fn + 1/raw); node/ideal is node req/s over that,
@@ -24,7 +27,31 @@ const { coreHttpRequest, coreLogin, keepAliveClient } = require("./core-flows");
 
 const ROOT = path.join(__dirname, "..", "..");
 
-/** The flows: the node's, the core one, the function-node round trip; each answers failures with a 500. */
+/**
+ * The request of the floor flow, by hand: `http` comes from functionGlobalContext (the benchmark's settings), the
+ * token from the core flow's login.
+ */
+function bareHttpGet(simUrl) {
+  return `const http = global.get("http");
+let agent = context.get("agent");
+if (!agent) {
+  agent = new http.Agent({ keepAlive: true });
+  context.set("agent", agent);
+}
+const headers = { Authorization: "Bearer " + flow.get("fpToken"), Accept: "application/json" };
+http.get(${JSON.stringify(`${simUrl}/devices/`)} + encodeURIComponent(msg.deviceId), { agent, headers }, (res) => {
+  const chunks = [];
+  res.on("data", (chunk) => chunks.push(chunk));
+  res.on("end", () => {
+    msg.payload = JSON.parse(Buffer.concat(chunks).toString());
+    node.send(msg);
+    node.done();
+  });
+}).on("error", (err) => node.error(err, msg));
+return null;`;
+}
+
+/** The flows: the node's, the core one, the function-node round trip, the floor; each answers failures with a 500. */
 function httpInFlows(simUrl, device) {
   const z = "httpin-tab";
   let y = 0;
@@ -55,6 +82,7 @@ function httpInFlows(simUrl, device) {
       fn("core-get", "url and bearer", `msg.url = ${JSON.stringify(`${simUrl}/devices/`)} + encodeURIComponent(msg.deviceId);\nmsg.headers = { Authorization: "Bearer " + flow.get("fpToken") };\nreturn msg;`, "core-req"),
       coreHttpRequest(n, "core-req", "GET device", { wires: [["core-reply"]] }),
     ]),
+    ...flow("floor", [fn("floor-get", "bare http.get", bareHttpGet(simUrl), "floor-reply")]),
     ...flow("fn", [fn("fn-get", "answer at once", `msg.payload = Object.assign(${JSON.stringify(device)}, { id: msg.deviceId });\nreturn msg;`, "fn-reply")]),
   ];
   return flows;
@@ -76,6 +104,8 @@ async function startNodeRedProcess({ sim, device, profileDir }) {
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     editorTheme: { tours: false },
   });
+  // Node's http for the floor flow's function node; no other flow reads the global context.
+  fs.appendFileSync(path.join(dir, "settings.js"), 'module.exports.functionGlobalContext = { http: require("http") };\n');
   const fp = sim.credentials.flatpeak;
   fs.writeFileSync(path.join(dir, "flows.json"), JSON.stringify(httpInFlows(sim.url, device), null, 2));
   fs.writeFileSync(
@@ -142,6 +172,7 @@ async function runHttpIn(io, { sim, ids, token, device, cfg, concs, profileDir, 
         { key: "node", label: "node: http in → get device → http response", send: (i) => toNodeRed.get(`/node/${id(i)}`).then(check(i)) },
         { key: "core", label: "core: … → function + http request → …", send: (i) => toNodeRed.get(`/core/${id(i)}`).then(check(i)) },
         { key: "fn", label: "fn: … → function answering at once → …", send: (i) => toNodeRed.get(`/fn/${id(i)}`).then(check(i)) },
+        { key: "floor", label: "floor: … → function with a bare http.get → …", send: (i) => toNodeRed.get(`/floor/${id(i)}`).then(check(i)) },
         { key: "raw", label: "raw: keep-alive GET to the cloud", send: (i) => toCloud.get(`/devices/${id(i)}`).then(check(i)) },
       ].filter((c) => !only || only.includes(c.key));
       const { rounds, per } = cfg[conc];
@@ -189,6 +220,16 @@ async function runHttpIn(io, { sim, ids, token, device, cfg, concs, profileDir, 
         `Node-RED CPU per request beyond its round trip (fn): node ${f0(addedNode)} µs, core ${f0(addedCore)} µs (core/node ${f2(addedCore / addedNode)}); ` +
           `whole flow core/node ${f2(s.core.red / s.node.red)}; the raw request costs its client ${f0(s.raw.cpu)} µs`,
       );
+      if (pooled.floor) {
+        const vsFloor = perRound((k) => pooled.node.rps[k] / pooled.floor.rps[k]);
+        const floorVsIdeal = perRound((k) => pooled.floor.rps[k] * (1 / pooled.fn.rps[k] + 1 / pooled.raw.rps[k]));
+        io.spread(`http in c${conc}, node/floor`, vsFloor);
+        io.spread(`http in c${conc}, floor/ideal`, floorVsIdeal);
+        say(
+          `floor (the request by hand in a function node): node/floor ${f2(median(vsFloor))} (rounds ${spread(vsFloor)}), ` +
+            `floor/ideal ${f2(median(floorVsIdeal))} (rounds ${spread(floorVsIdeal)}); Node-RED CPU per request: node ${f0(s.node.red)} µs, floor ${f0(s.floor.red)} µs`,
+        );
+      }
       results[conc] = { core, ideal, vsCore, vsIdeal };
     }
   } catch (err) {
@@ -205,7 +246,7 @@ async function waitServing(nr, base, id) {
   const client = keepAliveClient(base, 1);
   try {
     const until = Date.now() + 60000;
-    for (const key of ["fn", "node", "core"]) {
+    for (const key of ["fn", "node", "core", "floor"]) {
       for (;;) {
         if (!nr.alive()) throw new Error(`Node-RED exited:\n${nr.log().slice(-3000)}`);
         const r = await client.get(`/${key}/${id}`);

@@ -38,13 +38,15 @@
  *    a warm-up, medians): wall time, requests (simulator stats), the simulator's peak of requests in flight, CPU
  *    of both processes, peak memory (rss and heap sampled every 5 ms, above the level after a GC before the run),
  *    each run followed by a raw client fetching the same pages one after the other (the sum of its requests'
- *    latencies: what a sequential client takes); time/seq is the median of those pairs.
+ *    latencies: what a sequential client takes); time/seq is the median of those pairs. For Blynk, then a floor:
+ *    the same pages fetched by hand 32 at a time, each parsed whole and kept (concurrentBlynk).
  *  - logins (at 20 ms): 10,000 concurrent get-device messages on each of two accounts (one per cloud) that have
  *    no token yet; the simulator counts the logins.
  *  - http in (at 0 ms, concurrency 1 and 32; test/bench/httpin.js): `http in → function → get device → function →
  *    http response` in a Node-RED of its own process, driven by a keep-alive HTTP client, in rotated rounds with
  *    the core http request flow, Node-RED's own round trip (a function node answering at once) and raw keep-alive
- *    requests to the simulator; node/core and node/ideal (ideal: one round trip plus one raw request).
+ *    requests to the simulator, and the floor (the request by hand in a function node); node/core, node/ideal
+ *    (ideal: one round trip plus one raw request), node/floor and floor/ideal.
  *    node test/bench/bench.js --only=httpin [--conc=32] [--clients=node,fn] [--profile]   this case alone (some of
  *    its clients: node, core, fn, floor, raw); --profile runs that Node-RED with --cpu-prof, into .scratch/profiles/
  */
@@ -808,7 +810,6 @@ async function sequentialFlatpeak(raw) {
   return { ids, sum, requests };
 }
 
-/** Blynk's numbered pages of 1000, one after the other: what a sequential client takes. */
 /**
  * The least any listing in Node.js costs here: the same pages fetched by hand, 32 at a time (Node's bare http.get on
  * a keep-alive agent of 32 sockets), each page parsed whole with JSON.parse and its devices kept; no token taken
@@ -844,6 +845,7 @@ async function concurrentBlynk(baseUrl, token, total) {
   return wall;
 }
 
+/** Blynk's numbered pages of 1000, one after the other: what a sequential client takes. */
 async function sequentialBlynk(raw, total) {
   let sum = 0;
   let requests = 0;

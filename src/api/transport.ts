@@ -687,7 +687,6 @@ function readBody(res: IncomingMessage, method: string, tooLarge: () => DeviceCl
 
 function noop(): void {}
 
-
 function safeHost(location: string | undefined): string | undefined {
   if (!location) return undefined;
   try {

@@ -641,14 +641,11 @@ async function main() {
         spread(`list ${provider} @${latency} ms, time/seq`, runs.map((r) => r.wall / r.seq.sum));
         spread(`list ${provider} @${latency} ms, peak heap/JSON`, runs.map((r) => r.mem.heap / jsonBytes));
         if (provider === "blynk") {
-          const floorVsSeq = runs.map((r) => r.floor / r.seq.sum);
-          const nodeVsFloor = runs.map((r) => r.wall / r.floor);
-          spread(`list blynk @${latency} ms, floor/seq`, floorVsSeq);
-          spread(`list blynk @${latency} ms, node/floor (time)`, nodeVsFloor);
-          const range = (v) => `${f2(Math.min(...v))}–${f2(Math.max(...v))}`;
+          const floorVsSeq = spread(`list blynk @${latency} ms, floor/seq`, runs.map((r) => r.floor / r.seq.sum));
+          const nodeVsFloor = spread(`list blynk @${latency} ms, node/floor (time)`, runs.map((r) => r.wall / r.floor));
           floorLine =
             `floor (Blynk): the same pages fetched by hand, 32 at a time, each parsed whole and its devices kept: median ${f0(median(runs.map((r) => r.floor)))} ms, ` +
-            `floor/seq ${f2(median(floorVsSeq))} (runs ${range(floorVsSeq)}); the node's time over the floor's ${f2(median(nodeVsFloor))} (runs ${range(nodeVsFloor)})`;
+            `floor/seq ${floorVsSeq}; the node's time over the floor's ${nodeVsFloor}`;
         }
         let goal = "–";
         let heapGoal = "–";

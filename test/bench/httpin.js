@@ -197,21 +197,19 @@ async function runHttpIn(io, { sim, ids, token, device, cfg, concs, profileDir, 
       if (errs > 0) say(`WARNING: ${errs} requests failed`);
       if (!pooled.node || !pooled.core || !pooled.fn || !pooled.raw) continue;
       const perRound = (f) => pooled.node.rps.map((_, k) => f(k));
+      const idealRps = perRound((k) => 1 / (1 / pooled.fn.rps[k] + 1 / pooled.raw.rps[k]));
       const vsCore = perRound((k) => pooled.node.rps[k] / pooled.core.rps[k]);
-      const vsIdeal = perRound((k) => pooled.node.rps[k] * (1 / pooled.fn.rps[k] + 1 / pooled.raw.rps[k]));
-      const spread = (v) => `${f2(Math.min(...v))}–${f2(Math.max(...v))}`;
-      io.spread(`http in c${conc}, node/ideal`, vsIdeal);
-      io.spread(`http in c${conc}, node/core`, vsCore);
+      const vsIdeal = perRound((k) => pooled.node.rps[k] / idealRps[k]);
       const idealGoal = conc === 1 ? 0.95 : 0.9;
       const tag = `http in c${conc}`;
       const core = median(vsCore);
       const ideal = median(vsIdeal);
       say(
-        `node/ideal ${f2(ideal)} (rounds ${spread(vsIdeal)}; goal ≥ ${f2(idealGoal)}: ${target(`${tag}: node/ideal throughput`, f2(ideal), `≥ ${f2(idealGoal)}`, ideal >= idealGoal)}), ` +
-          `node/core ${f2(core)} (rounds ${spread(vsCore)}` +
-          (conc === 32 ? `; goal ≥ 1.50: ${target(`${tag}: node/core throughput`, f2(core), "≥ 1.50", core >= 1.5)})` : ")"),
+        `node/ideal ${io.spread(`${tag}, node/ideal`, vsIdeal)}, goal ≥ ${f2(idealGoal)}: ${target(`${tag}: node/ideal throughput`, f2(ideal), `≥ ${f2(idealGoal)}`, ideal >= idealGoal)}; ` +
+          `node/core ${io.spread(`${tag}, node/core`, vsCore)}` +
+          (conc === 32 ? `, goal ≥ 1.50: ${target(`${tag}: node/core throughput`, f2(core), "≥ 1.50", core >= 1.5)}` : ""),
       );
-      say(`ideal: per round, 1 / (1/fn + 1/raw) req/s, i.e. one Node-RED round trip plus one raw request; median ${f0(median(perRound((k) => 1 / (1 / pooled.fn.rps[k] + 1 / pooled.raw.rps[k]))))} req/s`);
+      say(`ideal: per round, 1 / (1/fn + 1/raw) req/s, i.e. one Node-RED round trip plus one raw request; median ${f0(median(idealRps))} req/s`);
       // The same comparison in CPU, which the load on the machine moves less than throughput: what each flow costs
       // Node-RED per request beyond its own round trip, and what the raw request costs its own process.
       const addedNode = s.node.red - s.fn.red;
@@ -222,12 +220,10 @@ async function runHttpIn(io, { sim, ids, token, device, cfg, concs, profileDir, 
       );
       if (pooled.floor) {
         const vsFloor = perRound((k) => pooled.node.rps[k] / pooled.floor.rps[k]);
-        const floorVsIdeal = perRound((k) => pooled.floor.rps[k] * (1 / pooled.fn.rps[k] + 1 / pooled.raw.rps[k]));
-        io.spread(`http in c${conc}, node/floor`, vsFloor);
-        io.spread(`http in c${conc}, floor/ideal`, floorVsIdeal);
+        const floorVsIdeal = perRound((k) => pooled.floor.rps[k] / idealRps[k]);
         say(
-          `floor (the request by hand in a function node): node/floor ${f2(median(vsFloor))} (rounds ${spread(vsFloor)}), ` +
-            `floor/ideal ${f2(median(floorVsIdeal))} (rounds ${spread(floorVsIdeal)}); Node-RED CPU per request: node ${f0(s.node.red)} µs, floor ${f0(s.floor.red)} µs`,
+          `floor (the request by hand in a function node): node/floor ${io.spread(`${tag}, node/floor`, vsFloor)}, ` +
+            `floor/ideal ${io.spread(`${tag}, floor/ideal`, floorVsIdeal)}; Node-RED CPU per request: node ${f0(s.node.red)} µs, floor ${f0(s.floor.red)} µs`,
         );
       }
       results[conc] = { core, ideal, vsCore, vsIdeal };

@@ -2,7 +2,8 @@
  * One bearer token per account: fetched once and shared by every concurrent request (single flight), renewed
  * before `expires_in` runs out, dropped when the cloud refuses it. A failed login is remembered, and every message
  * in that time fails at once with the same error instead of logging in again: a refusal for 10 s, a 429 until its
- * Retry-After, anything else (5xx, network) for a back-off that doubles from 1 s to 30 s while logins keep failing.
+ * Retry-After (the login sets one only up to 5 minutes), anything else (5xx, network, a longer Retry-After) for a
+ * back-off that doubles from 1 s to 30 s while logins keep failing.
  */
 import { AbortListeners } from "./abort-listeners";
 import { CancelledError, DeviceCloudError } from "./errors";

@@ -284,8 +284,9 @@ export class Transport {
           await this.sleep(wait, signal);
           continue;
         }
-        // The token source holds every message back until then instead of logging in again for each.
-        if (res.status === 429) this.tokens.notBefore(Date.now() + wait);
+        // The token source holds every message back until then instead of logging in again for each; a wait over
+        // 5 minutes fails this message alone, and the others log in again after the usual back-off.
+        if (res.status === 429 && wait <= MAX_RETRY_AFTER_MS) this.tokens.notBefore(Date.now() + wait);
       }
       const cloud = this.cloudMessage(res.data);
       const refused =

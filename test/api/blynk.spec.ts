@@ -225,6 +225,21 @@ describe("Blynk client against the simulator", function () {
     }
   });
 
+  it("a login answered 429 with a Retry-After over 5 minutes fails that message alone: the next logs in after the usual back-off", async () => {
+    const id = devices()[0].id;
+    const asked = () => sim.stats().byRoute["POST /oauth2/token"] ?? 0;
+    const before = asked();
+    sim.addFault({ path: "/oauth2/token", includeAuth: true, status: 429, retryAfter: 86400, times: 1 });
+    const t0 = Date.now();
+    const err = await rejects(client.getDevice(id));
+    assert.equal(err.code, "RATE_LIMITED");
+    assert.ok(Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
+    await new Promise((r) => setTimeout(r, 1100)); // the failed-login back-off starts at 1 s
+    const device = await client.getDevice(id);
+    assert.equal(device.id, id);
+    assert.equal(asked() - before, 2, "the refused login, then one that worked");
+  });
+
   it("treats a Retry-After it cannot read as absent: a short growing back-off", async () => {
     sim.addFault({ path: "/api/v1/organization/device/online", status: 429, retryAfter: "tomorrow-ish", times: 2 });
     const t0 = Date.now();

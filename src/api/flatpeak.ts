@@ -438,9 +438,14 @@ function extraFieldsFor(release: string | undefined, extra: ApiObject): ApiObjec
   return extra;
 }
 
-/** The release a version string names: by its name, else by its date (a later, unknown release speaks busbar). */
+/**
+ * The release a version string names: by its name, else by its date (a later, unknown release speaks busbar).
+ * Yotta's date is not published; its pages are newer than busbar's (flatpeak.md §2), so it speaks busbar whatever
+ * date it carries.
+ */
 export function releaseOf(version: string): Release {
   const [date, name] = version.split(".");
+  if (name === "yotta") return "busbar";
   const named = RELEASE_DATES.find(([r]) => r === name);
   if (named) return named[0];
   let found: Release = "zero";

@@ -24,6 +24,7 @@ describe("Flatpeak client: prices and slots", function () {
     assert.equal(releaseOf("2026-01-01"), "anode");
     assert.equal(releaseOf("2026-08-01.busbar"), "busbar");
     assert.equal(releaseOf("2027-03-01.yotta"), "busbar");
+    assert.equal(releaseOf("2026-03-01.yotta"), "busbar", "yotta by its name: its date is not published");
   });
 
   it("with no apiVersion, takes the release from the flatpeak-version the cloud answers with (busbar: POST /prices)", async () => {

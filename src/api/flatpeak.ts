@@ -79,12 +79,14 @@ const RELEASE_DATES: readonly [Release, string][] = [
 interface Endpoint {
   method: Method;
   path: (location: string) => string;
+  /** The location goes in the body as location_id rather than in the path. */
+  locationInBody?: boolean;
   /** Where the same operation is when this path answers 404 or 405 (another snapshot of the release's reference). */
   other?: Endpoint;
 }
 const get = (prefix: string): Endpoint => ({ method: "GET", path: (loc) => `${prefix}/${encodeURIComponent(loc)}` });
 const postAt = (prefix: string): Endpoint => ({ method: "POST", path: (loc) => `${prefix}/${encodeURIComponent(loc)}` });
-const postBody = (path: string): Endpoint => ({ method: "POST", path: () => path, other: postAt(path) });
+const postBody = (path: string): Endpoint => ({ method: "POST", path: () => path, locationInBody: true, other: postAt(path) });
 
 /**
  * Where each release keeps prices and slots (flatpeak-prices.md §6): zero reads with GET and query parameters,
@@ -299,11 +301,19 @@ export class FlatpeakClient implements DeviceCloudClient {
     const endpoint = PRICE_ENDPOINTS[release][what];
     // Whole seconds, as every example in the reference has them; a period moves by less than a second.
     const period = { start_time: iso(Math.floor(q.start / 1000) * 1000), end_time: iso(Math.floor(q.end / 1000) * 1000) };
-    const spec =
-      release === "zero"
-        ? { query: { ...period, direction: q.direction, ...(what === "prices" ? { include_tariff: true } : {}), ...extra } }
-        : { body: { ...(release === "busbar" ? { location_id: q.locationId } : {}), ...period, tariff_direction: q.direction, ...extra } };
-    const send = (at: Endpoint) => this.transport.request({ method: at.method, path: at.path(q.locationId), ...spec, signal: opts.signal, onWait: opts.onWait });
+    const fields = { ...period, tariff_direction: q.direction, ...extra };
+    const send = (at: Endpoint) =>
+      this.transport.request({
+        method: at.method,
+        path: at.path(q.locationId),
+        ...(release === "zero"
+          ? { query: { ...period, direction: q.direction, ...(what === "prices" ? { include_tariff: true } : {}), ...extra } }
+          : { body: at.locationInBody ? { location_id: q.locationId, ...fields } : fields }),
+        // Prices and schedules are computed, not stored: asking twice changes nothing.
+        safeToRetry: true,
+        signal: opts.signal,
+        onWait: opts.onWait,
+      });
     const route = endpoint.other && this.pricesAtLocation ? endpoint.other : endpoint;
     try {
       let res: ApiResponse;

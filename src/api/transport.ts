@@ -26,6 +26,11 @@ export interface RequestSpec {
   body?: unknown;
   signal?: AbortSignal;
   onWait?: (waiting: boolean) => void;
+  /**
+   * The request changes nothing, so a 5xx or a lost connection may send it again: every GET, and a POST that only
+   * computes an answer (Flatpeak's prices and schedules). Default: GET only.
+   */
+  safeToRetry?: boolean;
 }
 
 export interface ApiResponse {
@@ -178,7 +183,7 @@ export class Transport {
   }
 
   private async send(spec: RequestSpec, signal: AbortSignal): Promise<ApiResponse> {
-    const idempotent = spec.method === "GET";
+    const safeToRetry = spec.safeToRetry ?? spec.method === "GET";
     let rateRetries = 0;
     let errorRetries = 0;
     let renewed = false;
@@ -207,7 +212,7 @@ export class Transport {
         this.gate.release();
         if (err instanceof CancelledError) throw err;
         const mapped = err as DeviceCloudError;
-        if (idempotent && worthRetrying(mapped) && errorRetries < MAX_ERROR_RETRIES) {
+        if (safeToRetry && worthRetrying(mapped) && errorRetries < MAX_ERROR_RETRIES) {
           await this.sleep(this.backoff(errorRetries++), signal);
           continue;
         }
@@ -244,7 +249,7 @@ export class Transport {
         }
         continue;
       }
-      if (res.status >= 500 && idempotent && errorRetries < MAX_ERROR_RETRIES) {
+      if (res.status >= 500 && safeToRetry && errorRetries < MAX_ERROR_RETRIES) {
         await this.sleep(this.backoff(errorRetries++), signal);
         continue;
       }

@@ -20,7 +20,7 @@ interface Seen {
 }
 
 /** What the proxy does with a request: answer it itself, or pass it on (to another path) and maybe drop headers of the answer. */
-type Reading = (req: Seen) => { answer: { status: number; body: unknown } } | { path?: string; dropHeaders?: string[] } | undefined;
+type Reading = (req: Seen) => { answer: { status: number; body: unknown } } | { path?: string; body?: string; dropHeaders?: string[] } | undefined;
 
 /** A loopback proxy to `target` that applies `reading` to each request; `seen` lists what reached it. */
 async function proxy(target: string, reading: Reading, seen: Seen[]): Promise<{ url: string; close: () => Promise<void> }> {
@@ -37,14 +37,16 @@ async function proxy(target: string, reading: Reading, seen: Seen[]): Promise<{ 
         res.writeHead(r.answer.status, { "Content-Type": "application/json" }).end(JSON.stringify(r.answer.body));
         return;
       }
-      const fwd = http.request({ host: to.hostname, port: to.port, method: req.method, path: r?.path ?? req.url, headers: req.headers }, (up) => {
+      const sent = r?.body !== undefined ? Buffer.from(r.body) : body;
+      const headers = { ...req.headers, "content-length": String(sent.length) };
+      const fwd = http.request({ host: to.hostname, port: to.port, method: req.method, path: r?.path ?? req.url, headers }, (up) => {
         const headers = { ...up.headers };
         for (const h of r?.dropHeaders ?? []) delete headers[h];
         res.writeHead(up.statusCode ?? 502, headers);
         up.pipe(res);
       });
       fwd.on("error", () => res.writeHead(502).end());
-      fwd.end(body);
+      fwd.end(sent);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
@@ -113,14 +115,18 @@ describe("Flatpeak client: the other readings of the documents", function () {
     assert.equal(routes().filter((r) => r === "POST /prices").length, 1);
   });
 
-  it("busbar's older pages (POST /prices/{id}, /schedules/duration/{id}, /schedules/limit/{id}): the body path answers 404, the location's path is asked with the same body, and kept", async () => {
+  it("busbar's older pages (POST /prices/{id}, /schedules/duration/{id}, /schedules/limit/{id}): the body path answers 404, the location's path is asked with the older body (no location_id), and kept", async () => {
     const bodyPaths = /^\/(prices|schedules\/duration|schedules\/limit)$/;
     const atLocation = /^\/(prices|schedules\/duration|schedules\/limit)\/(loc_[A-Za-z0-9]+)$/;
     const c = await clientVia((req) => {
       if (req.method === "POST" && bodyPaths.test(req.url)) return { answer: { status: 404, body: { message: "Not Found" } } };
       const m = atLocation.exec(req.url);
       // The simulator answers busbar in its newer form: the proxy hands it the location through the body.
-      if (m && JSON.parse(req.body).location_id === m[2]) return { path: `/${m[1]}` };
+      if (m) {
+        const older = JSON.parse(req.body) as Record<string, unknown>;
+        if ("location_id" in older) return { answer: { status: 400, body: { message: "location_id is not a parameter of this page" } } };
+        return { path: `/${m[1]}`, body: JSON.stringify({ location_id: m[2], ...older }) };
+      }
       return undefined;
     }, "busbar", "2026-08-01.busbar");
     const period = { locationId: LOC.demoDynamic, start: now, end: now + 24 * H };

@@ -27,6 +27,17 @@ describe("Flatpeak client: prices and slots", function () {
     assert.equal(releaseOf("2026-03-01.yotta"), "busbar", "yotta by its name: its date is not published");
   });
 
+  it("asks a price or schedule POST again after a 5xx or a dropped connection: it computes and stores nothing", async () => {
+    const period = { locationId: LOC.demoDynamic, start: now, end: now + 24 * H };
+    sim.addFault({ provider: "flatpeak", method: "POST", path: "/prices", status: 503, times: 1 });
+    const series = await client.prices(period);
+    assert.ok(series.prices.length >= 48);
+    sim.addFault({ provider: "flatpeak", method: "POST", path: "/schedules/duration", drop: true, times: 1 });
+    const plan = await client.priceSlots({ ...period, segment: "LOW", rule: { mode: "duration", minutes: 60 } });
+    assert.equal(plan.minutes, 60);
+    assert.deepEqual(paths.filter((p) => p !== "GET /login"), ["POST /prices", "POST /prices", "POST /schedules/duration", "POST /schedules/duration"]);
+  });
+
   it("with no apiVersion, takes the release from the flatpeak-version the cloud answers with (busbar: POST /prices)", async () => {
     const series = await client.prices({ locationId: LOC.demoDynamic, start: now, end: now + 24 * H });
     assert.deepEqual(paths, ["GET /login", "POST /prices"], "the login's answer named the release: no probe");

@@ -79,14 +79,19 @@ const RELEASE_DATES: readonly [Release, string][] = [
 interface Endpoint {
   method: Method;
   path: (location: string) => string;
+  /** The path with a placeholder for the location, naming the operation (RequestSpec.route). */
+  route: string;
   /** The location goes in the body as location_id rather than in the path. */
   locationInBody?: boolean;
   /** Where the same operation is when this path answers 404 or 405 (another snapshot of the release's reference). */
   other?: Endpoint;
 }
-const get = (prefix: string): Endpoint => ({ method: "GET", path: (loc) => `${prefix}/${encodeURIComponent(loc)}` });
-const postAt = (prefix: string): Endpoint => ({ method: "POST", path: (loc) => `${prefix}/${encodeURIComponent(loc)}` });
-const postBody = (path: string): Endpoint => ({ method: "POST", path: () => path, locationInBody: true, other: postAt(path) });
+const get = (prefix: string): Endpoint => ({ method: "GET", path: (loc) => `${prefix}/${encodeURIComponent(loc)}`, route: `${prefix}/{location}` });
+const postAt = (prefix: string): Endpoint => ({ method: "POST", path: (loc) => `${prefix}/${encodeURIComponent(loc)}`, route: `${prefix}/{location}` });
+const postBody = (path: string): Endpoint => ({ method: "POST", path: () => path, route: path, locationInBody: true, other: postAt(path) });
+/** A device's path, and the route that names its operations whatever the device. */
+const devicePath = (id: string) => `/devices/${encodeURIComponent(id)}`;
+const DEVICE_ROUTE = "/devices/{id}";
 
 /**
  * Where each release keeps prices and slots (flatpeak-prices.md §6): zero reads with GET and query parameters,
@@ -165,7 +170,8 @@ export class FlatpeakClient implements DeviceCloudClient {
   async getDevice(id: string | number, opts: CallOptions = {}): Promise<ApiObject> {
     const res = await this.transport.request({
       method: "GET",
-      path: `/devices/${encodeURIComponent(this.normalizeDeviceId(id))}`,
+      path: devicePath(this.normalizeDeviceId(id)),
+      route: DEVICE_ROUTE,
       signal: opts.signal,
       onWait: opts.onWait,
     });
@@ -209,14 +215,14 @@ export class FlatpeakClient implements DeviceCloudClient {
     }
     const body: ApiObject = extraFieldsFor(await this.version(opts), extra);
     if (referenceId !== undefined) body.reference_id = referenceId;
-    const res = await this.transport.request({ method: "PATCH", path: `/devices/${encodeURIComponent(deviceId)}`, body, signal: opts.signal, onWait: opts.onWait });
+    const res = await this.transport.request({ method: "PATCH", path: devicePath(deviceId), route: DEVICE_ROUTE, body, signal: opts.signal, onWait: opts.onWait });
     return asObject(res.data, "device");
   }
 
   /** `DELETE /devices/{id}` (202). Destructive. */
   async deleteDevice(id: unknown, opts: CallOptions = {}): Promise<void> {
     const deviceId = this.normalizeDeviceId(id);
-    await this.transport.request({ method: "DELETE", path: `/devices/${encodeURIComponent(deviceId)}`, signal: opts.signal, onWait: opts.onWait });
+    await this.transport.request({ method: "DELETE", path: devicePath(deviceId), route: DEVICE_ROUTE, signal: opts.signal, onWait: opts.onWait });
   }
 
   /** One page for the editor's device picker; `cursor` is the last id of the page before. */
@@ -306,6 +312,7 @@ export class FlatpeakClient implements DeviceCloudClient {
       this.transport.request({
         method: at.method,
         path: at.path(q.locationId),
+        route: at.route,
         ...(release === "zero"
           ? { query: { ...period, direction: q.direction, ...(what === "prices" ? { include_tariff: true } : {}), ...extra } }
           : { body: at.locationInBody ? { location_id: q.locationId, ...fields } : fields }),

@@ -22,6 +22,11 @@ export interface RequestSpec {
   method: Method;
   /** Path below the base URL, starting with "/", every id already encoded with encodeURIComponent. */
   path: string;
+  /**
+   * The path with placeholders for the ids in it ("/devices/{id}"): what names the operation when a refusal is
+   * remembered, so that a refused operation is believed for every device, not only the one asked. Default: path.
+   */
+  route?: string;
   query?: Query;
   body?: unknown;
   signal?: AbortSignal;
@@ -220,7 +225,7 @@ export class Transport {
       }
       this.gate.release();
 
-      const operation = `${spec.method} ${spec.path}`;
+      const operation = `${spec.method} ${spec.route ?? spec.path}`;
       if (res.status >= 200 && res.status < 300) {
         if (this.refusals.size > 0) this.refusals.delete(operation);
         return res;

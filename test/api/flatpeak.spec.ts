@@ -154,6 +154,17 @@ describe("Flatpeak client against the simulator", function () {
     }
   });
 
+  it("a refusal a fresh token does not cure is believed for the operation, whatever the device: no login per device id", async () => {
+    const [a, b, c] = devices().map((d) => d.id as string);
+    await client.getDevice(a);
+    sim.addFault({ provider: "flatpeak", path: "/devices/", status: 403, message: "Forbidden" });
+    for (const id of [a, b, c]) assert.equal((await rejects(client.getDevice(id))).code, "AUTH_FAILED");
+    assert.equal(paths.filter((p) => p === "GET /login").length, 2, "the first login, and one fresh token after the first refusal");
+    assert.equal(paths.filter((p) => p.startsWith("GET /devices/")).length, 5, "each message still sent its request");
+    sim.clearFaults();
+    assert.equal((await client.getDevice(b)).id, b, "the operation works again as soon as the cloud allows it");
+  });
+
   it("retries a GET after a 5xx and after a dropped connection", async () => {
     const id = devices()[0].id as string;
     sim.addFault({ provider: "flatpeak", path: "/devices", status: 503, times: 1 });

@@ -129,6 +129,9 @@ export class Transport {
    * them out of any cloud message that repeats them: some clouds echo the request in their error bodies.
    */
   private readonly sentSecrets = new Set<string>();
+  /** The requests waiting for a login, each told (onWait) while that login waits out a 429. */
+  private readonly loginWaiters = new Set<{ onWait: (waiting: boolean) => void; told: boolean }>();
+  private loginRateLimited = false;
 
   constructor(private readonly opts: TransportOptions) {
     const url = new URL(opts.baseUrl);
@@ -195,7 +198,7 @@ export class Transport {
     for (;;) {
       if (signal.aborted || this.closed) throw new CancelledError();
       // Log in (or join the login in flight) before queueing: a login needs no slot, and bad credentials fail at once.
-      await (this.tokens.peek() ?? this.tokens.get(signal));
+      if (this.tokens.peek() === undefined) await this.waitForLogin(spec.onWait, signal);
       await this.admit(signal, spec.signal, spec.onWait);
       // The wait for the gate can be long. Send the token in force now, not the one read before the wait: another
       // request may have renewed it meanwhile (after a 401 or at its expiry), and sending the refused one would spend
@@ -291,7 +294,12 @@ export class Transport {
         const wait = res.status === 429 ? this.retryDelay(res, retries) : this.backoff(retries);
         if (wait <= MAX_RETRY_AFTER_MS && retries < this.opts.maxRetries) {
           retries++;
-          await this.sleep(wait, signal);
+          if (res.status === 429) this.tellLoginWaiters(true);
+          try {
+            await this.sleep(wait, signal);
+          } finally {
+            this.tellLoginWaiters(false);
+          }
           continue;
         }
         // The token source holds every message back until then instead of logging in again for each; a wait over
@@ -318,6 +326,36 @@ export class Transport {
         this.redact(`Login failed: the cloud answered HTTP ${res.status}${cloud ? `: ${cloud}` : ""}.`),
         { status: res.status },
       );
+    }
+  }
+
+  /** Waits for the token (a login in flight, or a new one); a login answered 429 shows as a rate-limit wait. */
+  private async waitForLogin(onWait: ((waiting: boolean) => void) | undefined, signal: AbortSignal): Promise<void> {
+    if (!onWait) {
+      await this.tokens.get(signal);
+      return;
+    }
+    const waiter = { onWait, told: false };
+    this.loginWaiters.add(waiter);
+    if (this.loginRateLimited) {
+      waiter.told = true;
+      onWait(true);
+    }
+    try {
+      await this.tokens.get(signal);
+    } finally {
+      this.loginWaiters.delete(waiter);
+      if (waiter.told) onWait(false);
+    }
+  }
+
+  private tellLoginWaiters(waiting: boolean): void {
+    if (this.loginRateLimited === waiting) return;
+    this.loginRateLimited = waiting;
+    for (const w of this.loginWaiters) {
+      if (w.told === waiting) continue;
+      w.told = waiting;
+      w.onWait(waiting);
     }
   }
 

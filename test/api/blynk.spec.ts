@@ -240,6 +240,17 @@ describe("Blynk client against the simulator", function () {
     assert.equal(asked() - before, 2, "the refused login, then one that worked");
   });
 
+  it("a message waiting for a login answered 429 is told it waits for the rate limit (the yellow status), and then goes on", async () => {
+    const id = devices()[0].id;
+    sim.addFault({ path: "/oauth2/token", includeAuth: true, status: 429, retryAfter: 1, times: 1 });
+    const told: boolean[] = [];
+    const t0 = Date.now();
+    const device = await client.getDevice(id, { onWait: (w) => told.push(w) });
+    assert.equal(device.id, id);
+    assert.ok(Date.now() - t0 >= 1000, "the login waited its Retry-After");
+    assert.deepEqual(told, [true, false]);
+  });
+
   it("treats a Retry-After it cannot read as absent: a short growing back-off", async () => {
     sim.addFault({ path: "/api/v1/organization/device/online", status: 429, retryAfter: "tomorrow-ish", times: 2 });
     const t0 = Date.now();

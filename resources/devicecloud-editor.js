@@ -9,7 +9,7 @@
  * node may use DeviceCloudEditor when it registers; the file defines itself only the first time.
  *
  * window.DeviceCloudEditor = {
- *     registerNode(type, def)                  registers a flow node with what they all share (account, labels…),
+ *     registerType(type, def)                  registers a flow node with what they all share (account, labels…),
  *                                              and its dialog from def.form, a list of form.* entries
  *     validators.typed / typedLiteral / oneOf / pattern / number / count   validators of node properties
  *     validateAccount(node, value, operation)  the validator of the `account` property
@@ -323,15 +323,17 @@
     }
 
     /**
-     * Registers a flow node of the package with what they all share: the palette category and colour, one
-     * input and one output, the name and the account properties (first, in that order, as saved flows have
-     * them), the palette label, the italic label of a named node, and the port labels of its catalogue
-     * (inputLabel, outputLabel) unless def brings its own. def.operation: what the account's cloud must offer
-     * (a key of the offers, or a function of the node giving one); none: any account. def.idField ("deviceId"
-     * or "locationId"): the node's first property after the account is that id, with its type, its row first
-     * in the dialog and its picker (see idField). def.form: the dialog's rows between account and name.
+     * Registers a flow node of the package with what they all share: the name and the account properties
+     * (first, in that order, as saved flows have them), the palette label, the italic label of a named node,
+     * and the port labels of its catalogue (inputLabel, outputLabel) unless def brings its own. Each node's
+     * html names its category, colour, ports and icon itself, as literals in a registerType call with a literal
+     * type: that is what the Flow Library's scorecard reads to learn a package's node types. def.operation: what
+     * the account's cloud must offer (a key of the offers, or a function of the node giving one); none: any
+     * account. def.idField ("deviceId" or "locationId"): the node's first property after the account is that
+     * id, with its type, its row first in the dialog and its picker (see idField). def.form: the dialog's rows
+     * between account and name.
      */
-    function registerNode(type, def) {
+    function registerType(type, def) {
         var operation = def.operation;
         var defaults = {
             name: { value: "" },
@@ -350,10 +352,6 @@
             defaults[id + "Type"] = { value: "msg" };
         }
         var full = $.extend({
-            category: "device cloud",
-            color: "#3FADB5",
-            inputs: 1,
-            outputs: 1,
             paletteLabel: function () {
                 return this._(type + ".paletteLabel");
             },
@@ -812,7 +810,7 @@
     }
 
     window.DeviceCloudEditor = {
-        registerNode: registerNode,
+        registerType: registerType,
         form: form,
         validators: validators,
         validateAccount: validateAccount,

@@ -79,6 +79,17 @@ function main() {
   for (const id of Object.keys(card)) {
     if (id !== "package" && !(id in SCORECARD)) check(card[id] && card[id].test === true, `scorecard ${id} (unexpected check)`, JSON.stringify(card[id]));
   }
+  // N01 and N02 judge only the types node-red-dev could read (a registerType call in the html with a literal type
+  // and an inline definition): a type it cannot read passes both unseen, so each must have been read.
+  const unread = [...(v.stdout + v.stderr).matchAll(/Unable to parse\s+(\S+)/g)].map((m) => m[1]);
+  check(unread.length === 0, "scorecard read every node's type and definition from its html", unread.length ? `not read: ${unread.join(", ")}` : "");
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  const flowTypes = Object.entries(pkg["node-red"].nodes)
+    .filter(([, js]) => !/category:\s*["']config["']/.test(fs.readFileSync(path.join(root, js.replace(/\.js$/, ".html")), "utf8")))
+    .map(([type]) => type);
+  const seen = new Set((card.N02 && card.N02.nodes) || []);
+  const unseen = flowTypes.filter((t) => !seen.has(t));
+  check(unseen.length === 0, `scorecard N02 saw each of the ${flowTypes.length} flow node types in an example`, unseen.length ? `not seen: ${unseen.join(", ")}` : "");
 
   // 2. What npm pack ships (scripts are not run: the build above is what prepack would make).
   const p = run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { stdio: ["ignore", "pipe", "pipe"] });

@@ -12,6 +12,7 @@
  *     registerType(type, def)                  registers a flow node with what they all share (account, labels…),
  *                                              and its dialog from def.form, a list of form.* entries
  *     validators.typed / typedLiteral / oneOf / pattern / number / count   validators of node properties
+ *     showDefaults(node, defaults, prefix)     a dialog's fields show their defaults where the node lacks the property
  *     validateAccount(node, value, operation)  the validator of the `account` property
  *     watchProvider(node, operation, tipKey)   a warning row while the account's cloud lacks the operation
  *     offersOf(provider)                       { operations, manageActions } of a cloud, from the runtime, or null
@@ -208,6 +209,27 @@
         }
     };
 
+    /**
+     * Shows its default in each field that the node lacks (a property missing from an older or hand-written
+     * flow, where the runtime uses the default): Node-RED fills a dialog from the node's properties, so the field
+     * would show empty and be saved as "", which a number's validator refuses. prefix: "node-input-" or
+     * "node-config-input-".
+     */
+    function showDefaults(node, defaults, prefix) {
+        Object.keys(defaults).forEach(function (name) {
+            var d = defaults[name];
+            if (node[name] !== undefined || d.type || d.value === undefined || d.value === "") {
+                return;
+            }
+            var input = $("#" + prefix + name);
+            if (input.is(":checkbox")) {
+                input.prop("checked", !!d.value);
+            } else {
+                input.val(d.value);
+            }
+        });
+    }
+
     var SHARED_KEY = SHARED_CATALOGUE + ":devicecloud.";
     var WARNING_ICON = {
         warning: '<i class="fa fa-exclamation-triangle" style="color: var(--red-ui-text-color-warning, #CAB200);"></i>',
@@ -365,14 +387,15 @@
                 return this._(type + ".outputLabel");
             }
         }, def, { defaults: $.extend(defaults, def.defaults) });
-        if (id) {
-            full.oneditprepare = function () {
+        full.oneditprepare = function () {
+            showDefaults(this, full.defaults, "node-input-");
+            if (id) {
                 idField(this, id);
-                if (def.oneditprepare) {
-                    def.oneditprepare.call(this);
-                }
-            };
-        }
+            }
+            if (def.oneditprepare) {
+                def.oneditprepare.call(this);
+            }
+        };
         delete full.operation;
         delete full.idField;
         delete full.form;
@@ -814,6 +837,7 @@
         form: form,
         validators: validators,
         validateAccount: validateAccount,
+        showDefaults: showDefaults,
         watchProvider: watchProvider,
         offersOf: offersOf,
         providerOf: providerOf,

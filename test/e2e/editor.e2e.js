@@ -892,14 +892,38 @@ async function main() {
         bare.push({ id: `e2e0bare0node00${i}`, type: t, account: blynkOnly ? accounts.blynk : bareAccount, x: 150 + 170 * (i % 3), y: 40 + 60 * Math.floor(i / 3), wires: [[]] });
       });
       await importFlow(page, bare, X_INJECT + 20, ROWS[ROWS.length - 1].y + ROW_DY * 3);
-      const states = await page.evaluate((list) => list.map((id) => {
+      const stateOf = (list) => page.evaluate((ids) => ids.map((id) => {
         const n = window.RED.nodes.node(id);
         return n ? { id, type: n.type, valid: n.valid, errors: n.validationErrors || [] } : { id, missing: true };
-      }), bare.map((n) => n.id));
-      await removeNodes(page, bare.filter((n) => n.type !== "devicecloud-account").map((n) => n.id));
+      }), list);
+      const states = await stateOf(bare.map((n) => n.id));
       const invalid = states.filter((x) => x.missing || !x.valid);
+      // Opened and closed with Done, as a user looks at a node of an older flow: each field the node lacks shows
+      // its default and is saved with it, so the node stays valid (an empty number field would not be).
+      const flowNodes = bare.filter((n) => n.type !== "devicecloud-account");
+      const list = flowNodes.find((n) => n.type === "devicecloud-list-devices");
+      await openDialog(page, list.id);
+      const shown = { minutes: await page.locator("#node-input-minutes").inputValue() };
+      await page.locator("#node-input-btn-account-edit").click();
+      await page.locator("#node-config-dialog-ok").waitFor({ state: "visible" });
+      await page.waitForTimeout(300);
+      shown.timeout = await page.locator("#node-config-input-timeout").inputValue();
+      await page.locator("#node-config-dialog-ok").click();
+      await page.locator("#node-config-dialog-ok").waitFor({ state: "detached" });
+      await closeDialog(page);
+      for (const n of flowNodes.filter((n) => n !== list)) {
+        await openDialog(page, n.id);
+        await closeDialog(page);
+      }
+      const afterDone = await stateOf(bare.map((n) => n.id));
+      const saved = await page.evaluate(([a, l]) => ({ timeout: window.RED.nodes.node(a).timeout, minutes: window.RED.nodes.node(l).minutes }), [bareAccount, list.id]);
+      await removeNodes(page, flowNodes.map((n) => n.id));
       assert.deepEqual(invalid, [], "every bare node is valid");
-      return `${states.length} bare nodes valid`;
+      assert.deepEqual(shown, { minutes: "5", timeout: "30" }, "the dialogs show the defaults of what the nodes lack");
+      assert.deepEqual(afterDone.filter((x) => x.missing || !x.valid), [], "every bare node is still valid after its dialog's Done");
+      assert.equal(Number(saved.timeout), 30);
+      assert.equal(Number(saved.minutes), 5);
+      return `${states.length} bare nodes valid, and after Done (timeout ${saved.timeout}, minutes ${saved.minutes})`;
     });
 
     await test("screenshot of the palette with the seven nodes and the flow", async () => {

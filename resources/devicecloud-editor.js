@@ -11,11 +11,11 @@
  * window.DeviceCloudEditor = {
  *     registerType(type, def)                  registers a flow node with what they all share (account, labels…),
  *                                              and its dialog from def.form, a list of form.* entries
- *     validators.typed / typedLiteral / oneOf / pattern / number / count   validators of node properties
+ *     validators.typed / typedLiteral / oneOf / pattern / number / count / offered   validators of node properties
  *     showDefaults(node, defaults, prefix)     a dialog's fields show their defaults where the node lacks the property
  *     validateAccount(node, value, operation)  the validator of the `account` property
  *     watchProvider(node, operation, tipKey)   a warning row while the account's cloud lacks the operation
- *     offersOf(provider)                       { operations, manageActions } of a cloud, from the runtime, or null
+ *     offersOf(provider)                       { operations, manageActions, watchKinds } of a cloud, from the runtime, or null
  *     providerOf(accountId), selectedAccount() "flatpeak" | "blynk" | null; the account chosen in the dialog
  *     typedField(name, defaultType, types)     #node-input-<name> as a TypedInput typed by #node-input-<name>Type
  *     idField(node, "deviceId" | "locationId") an id TypedInput with the account's devices or locations picker
@@ -206,6 +206,22 @@
             return validators.number(key, function (n) {
                 return n >= 0 && Math.floor(n) === n;
             });
+        },
+        /**
+         * a choice (checked first by `check`) that the account's cloud must offer as well: one of its
+         * offers[list] (manageActions, watchKinds); else the message names the choice (labelKey(value), its
+         * text) and the cloud, as the runtime's UNSUPPORTED would
+         */
+        offered: function (list, check, labelKey) {
+            return function (v, opt) {
+                var checked = check.call(this, v, opt);
+                var provider = providerOf(selectedAccount() || this.account);
+                var offers = offersOf(provider);
+                if (checked !== true || blank(v) || !offers || !offers[list] || offers[list].indexOf(v) !== -1) {
+                    return checked;
+                }
+                return tr(this, "devicecloud.errors.unsupported", { operation: tr(this, labelKey(v)), provider: PROVIDER_NAMES[provider] });
+            };
         }
     };
 

@@ -56,10 +56,19 @@ export const MANAGE_ACTION_NAMES = {
 
 export type ManageAction = keyof typeof MANAGE_ACTION_NAMES;
 
+/** What the watch node watches (its `watch` property), each named as an error message names it. */
+export const WATCH_KIND_NAMES = {
+  status: "watching devices go online and offline",
+  activated: "watching for activated devices",
+} as const;
+
+export type WatchKind = keyof typeof WATCH_KIND_NAMES;
+
 /** What one cloud offers: the nodes check it before any request, the editor reads it (devicecloudAccountOffers), the docs are tested against it. */
 export interface Offers {
   operations: readonly Operation[];
   manageActions: readonly ManageAction[];
+  watchKinds: readonly WatchKind[];
 }
 
 export function unsupported(provider: Provider, op: Operation): DeviceCloudError {

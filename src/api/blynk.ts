@@ -58,6 +58,7 @@ const ORG = "/api/v1/organization";
 export const BLYNK_OFFERS: Offers = {
   operations: ["listDevices", "getDevice", "deviceStatus", "triggerEvent", "updateMetafield", "manageDevice", "deviceHistory", "watch", "datastream"],
   manageActions: ["create", "rename", "transferToUser", "transferToOrg", "removeOwner", "clearData", "delete"],
+  watchKinds: ["status", "activated"],
 };
 /** Template datastreams and a device's template are read again after this long (a template may gain datastreams). */
 export const TEMPLATE_CACHE_MS = 5 * 60_000;
@@ -78,6 +79,7 @@ export interface DatastreamReading {
 
 export class BlynkClient implements DeviceCloudClient {
   readonly provider = "blynk" as const;
+  readonly offers = BLYNK_OFFERS;
   readonly transport: Transport;
   private readonly parallel: number;
   private readonly templates = new ExpiringCache<number, TemplateDatastream[]>(TEMPLATE_CACHE_MS, TEMPLATE_CACHE_ENTRIES);

@@ -66,6 +66,7 @@ const DEVICE_ID = /^dev_[A-Za-z0-9]{1,100}$/;
 export const FLATPEAK_OFFERS: Offers = {
   operations: ["listDevices", "getDevice", "deviceStatus", "listSites", "manageDevice", "watch", "prices", "priceSlots"],
   manageActions: ["create", "update", "delete"],
+  watchKinds: ["status"],
 };
 
 /** The API releases the client speaks, oldest first, each with the date its version string starts with. */
@@ -112,6 +113,7 @@ const LOCATION_ID = /^loc_[A-Za-z0-9]{1,100}$/;
 
 export class FlatpeakClient implements DeviceCloudClient {
   readonly provider = "flatpeak" as const;
+  readonly offers = FLATPEAK_OFFERS;
   readonly transport: Transport;
   /** The version the cloud last named in its flatpeak-version header. */
   private reportedVersion: string | undefined;

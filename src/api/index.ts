@@ -2,7 +2,7 @@
 import { unsupported } from "./base";
 import { BLYNK_OFFERS, BlynkClient } from "./blynk";
 import { FLATPEAK_OFFERS, FlatpeakClient } from "./flatpeak";
-import type { ClientConfig, ManageAction, Offers, Operation, Provider } from "./types";
+import type { ClientConfig, ManageAction, Offers, Operation, Provider, WatchKind } from "./types";
 
 export type AnyClient = FlatpeakClient | BlynkClient;
 
@@ -22,6 +22,10 @@ export function offersManageAction(provider: string, action: ManageAction): bool
   return Object.hasOwn(OFFERS, provider) && OFFERS[provider as Provider].manageActions.includes(action);
 }
 
+export function offersWatchKind(provider: string, kind: WatchKind): boolean {
+  return Object.hasOwn(OFFERS, provider) && OFFERS[provider as Provider].watchKinds.includes(kind);
+}
+
 /**
  * The client as its own cloud's class, for an operation only that cloud offers: UNSUPPORTED where the account's
  * cloud does not offer it (as OFFERS says).
@@ -38,7 +42,7 @@ export { DeviceCloudError, ERROR_CODES, invalidInput, isCancelled } from "./erro
 export * as checks from "./checks";
 export { describe, isBlank, wholeNumber } from "./checks";
 export type { ErrorCode } from "./errors";
-export { DEFAULTS, OPERATION_NAMES, MANAGE_ACTION_NAMES, PROVIDER_NAMES, notOffered, unsupported } from "./base";
+export { DEFAULTS, OPERATION_NAMES, MANAGE_ACTION_NAMES, PROVIDER_NAMES, WATCH_KIND_NAMES, notOffered, unsupported } from "./base";
 export { resolveBaseUrl, DEFAULT_SERVERS, BLYNK_REGIONS } from "./server";
 export type * from "./types";
-export { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult, type WatchKind } from "./watch";
+export { ASSUMED_LIMIT, WATCH_SHARE, Watcher, minimumInterval, parseDeviceList, type PollResult } from "./watch";

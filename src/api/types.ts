@@ -3,9 +3,9 @@
 export type Provider = "flatpeak" | "blynk";
 
 import type { AgentOptions } from "node:https";
-import type { Operation } from "./base";
+import type { Offers, Operation } from "./base";
 
-export type { Operation, ManageAction, Offers } from "./base";
+export type { Operation, ManageAction, Offers, WatchKind } from "./base";
 
 /** A JSON object as the API returned it. */
 export type ApiObject = Record<string, unknown>;
@@ -86,6 +86,8 @@ export interface DeviceStatus {
 
 export interface DeviceCloudClient {
   readonly provider: Provider;
+  /** What this client's cloud offers (its declaration, FLATPEAK_OFFERS or BLYNK_OFFERS). */
+  readonly offers: Offers;
   supports(op: Operation): boolean;
   /** Checks an id for this provider and returns it in its canonical form (Blynk: a number). Throws INVALID_INPUT. */
   normalizeDeviceId(value: unknown, field?: string): string | number;

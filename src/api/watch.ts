@@ -13,15 +13,13 @@
  */
 import type { BlynkClient } from "./blynk";
 import { DeviceCloudError, invalidInput } from "./errors";
-import { notOffered } from "./base";
+import { notOffered, WATCH_KIND_NAMES, type WatchKind } from "./base";
 import { statusFromLastSeen, type FlatpeakClient } from "./flatpeak";
 
 export { statusFromLastSeen };
 import type { ApiObject, CallOptions, DeviceStatus, Provider } from "./types";
 
 type Client = BlynkClient | FlatpeakClient;
-
-export type WatchKind = "status" | "activated";
 
 export interface WatchEvent {
   event: "online" | "offline" | "activated";
@@ -80,7 +78,7 @@ export class Watcher {
     private readonly kind: WatchKind,
     private readonly opts: { offlineAfter?: number; minutes?: number } = {},
   ) {
-    if (kind === "activated" && client.provider !== "blynk") throw notOffered(client.provider, "watching for activated devices");
+    if (!client.offers.watchKinds.includes(kind)) throw notOffered(client.provider, WATCH_KIND_NAMES[kind]);
   }
 
   /** The state after the last poll that succeeded; undefined before the first one. */

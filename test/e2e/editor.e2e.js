@@ -999,6 +999,31 @@ async function main() {
       return `refused: ${refused.join(", ")}`;
     });
 
+    await test("a manage-device action or a watch the account's cloud does not offer marks the node invalid, as the runtime refuses it", async () => {
+      const flow = [
+        { id: "e2e0unoffered0rename", type: "devicecloud-manage-device", account: accounts.flatpeak, action: "rename", x: 150, y: 40, wires: [[]] },
+        { id: "e2e0unoffered0update", type: "devicecloud-manage-device", account: accounts.blynk, action: "update", x: 320, y: 40, wires: [[]] },
+        { id: "e2e0unoffered0watch", type: "devicecloud-watch", account: accounts.flatpeak, watch: "activated", x: 490, y: 40, wires: [[]] },
+        { id: "e2e0offered0rename", type: "devicecloud-manage-device", account: accounts.blynk, action: "rename", x: 150, y: 100, wires: [[]] },
+        { id: "e2e0offered0watch", type: "devicecloud-watch", account: accounts.blynk, watch: "activated", x: 320, y: 100, wires: [[]] },
+      ];
+      await importFlow(page, flow, X_INJECT + 20, ROWS[ROWS.length - 1].y + ROW_DY * 3);
+      await page.keyboard.press("Escape");
+      const states = await page.evaluate((list) => list.map((n) => {
+        const x = window.RED.nodes.node(n.id);
+        return { id: n.id, valid: x.valid, errors: (x.validationErrors || []).join("; ") };
+      }), flow);
+      await removeNodes(page, flow.map((n) => n.id));
+      const byId = Object.fromEntries(states.map((st) => [st.id, st]));
+      for (const id of ["e2e0unoffered0rename", "e2e0unoffered0update", "e2e0unoffered0watch"]) {
+        assert.equal(byId[id].valid, false, `${id} is invalid`);
+        assert.match(byId[id].errors, /is not offered by (Flatpeak|Blynk) accounts/, byId[id].errors);
+      }
+      assert.equal(byId.e2e0offered0rename.valid, true, "rename on Blynk is valid");
+      assert.equal(byId.e2e0offered0watch.valid, true, "watching activations on Blynk is valid");
+      return states.filter((st) => !st.valid).map((st) => st.errors).join(" | ");
+    });
+
     await test("manage device offers the actions the runtime's setting gives the account's cloud", async () => {
       const offers = await page.evaluate(() => window.RED.settings.devicecloudAccountOffers);
       const id = "e2e0manage0offers";

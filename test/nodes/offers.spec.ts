@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { MANAGE_ACTION_NAMES, OFFERS, OPERATION_NAMES, type Operation, type Provider } from "../../src/api";
+import { MANAGE_ACTION_NAMES, OFFERS, OPERATION_NAMES, WATCH_KIND_NAMES, type Operation, type Provider } from "../../src/api";
 import { BLYNK_OFFERS } from "../../src/api/blynk";
 import { FLATPEAK_OFFERS } from "../../src/api/flatpeak";
 import { FLOW_TYPES, freshRuntimeEach, helper, loadFlow } from "../support/nodes";
@@ -16,19 +16,19 @@ type RuntimeSettings = { exportNodeSettings(safe: Record<string, unknown>): Reco
 describe("the offers in the editor's settings", function () {
   freshRuntimeEach();
 
-  it("the account node exports devicecloudAccountOffers: each cloud's operations and manage actions, as its client declares them", async () => {
+  it("the account node exports devicecloudAccountOffers: each cloud's operations, manage actions and watch kinds, as its client declares them", async () => {
     await loadFlow([{ id: "acc", type: "devicecloud-account", provider: "blynk", simulate: true }]);
     const exported = (helper.settings(undefined as never) as unknown as RuntimeSettings).exportNodeSettings({});
     // As the editor receives it: JSON.
     const offers = JSON.parse(JSON.stringify(exported.devicecloudAccountOffers));
     assert.deepEqual(offers, {
-      flatpeak: { operations: [...FLATPEAK_OFFERS.operations], manageActions: [...FLATPEAK_OFFERS.manageActions] },
-      blynk: { operations: [...BLYNK_OFFERS.operations], manageActions: [...BLYNK_OFFERS.manageActions] },
+      flatpeak: { operations: [...FLATPEAK_OFFERS.operations], manageActions: [...FLATPEAK_OFFERS.manageActions], watchKinds: ["status"] },
+      blynk: { operations: [...BLYNK_OFFERS.operations], manageActions: [...BLYNK_OFFERS.manageActions], watchKinds: ["status", "activated"] },
     });
     assert.deepEqual(offers, JSON.parse(JSON.stringify(OFFERS)));
   });
 
-  it("names only operations a node performs and actions manage-device takes, and every one of them is offered by a cloud", () => {
+  it("names only operations a node performs, actions manage-device takes and kinds watch watches, and every one of them is offered by a cloud", () => {
     const operationOf = (type: string) => type.replace(/^devicecloud-/, "").replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
     const performed = FLOW_TYPES.map(operationOf).sort();
     assert.deepEqual(Object.keys(OPERATION_NAMES).sort(), performed, "one operation per flow node type, named after it");
@@ -36,6 +36,8 @@ describe("the offers in the editor's settings", function () {
     assert.deepEqual([...offered].sort(), performed);
     const actions = new Set([...OFFERS.flatpeak.manageActions, ...OFFERS.blynk.manageActions]);
     assert.deepEqual([...actions].sort(), Object.keys(MANAGE_ACTION_NAMES).sort());
+    const kinds = new Set([...OFFERS.flatpeak.watchKinds, ...OFFERS.blynk.watchKinds]);
+    assert.deepEqual([...kinds].sort(), Object.keys(WATCH_KIND_NAMES).sort());
   });
 
   it("README's table of nodes says which cloud offers which node and action, as the clients declare it", () => {

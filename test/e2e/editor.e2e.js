@@ -926,6 +926,27 @@ async function main() {
       return `${states.length} bare nodes valid, and after Done (timeout ${saved.timeout}, minutes ${saved.minutes})`;
     });
 
+    await test("price slots checks only its mode's properties, the threshold against the kind chosen in the dialog", async () => {
+      const id = "e2e0slots0mode";
+      await importFlow(page, [{ id, type: "devicecloud-price-slots", account: accounts.flatpeak, mode: "duration", duration: 60, threshold: 25, thresholdKind: "relative", x: 150, y: 40, wires: [[]] }], X_INJECT + 20, ROWS[ROWS.length - 1].y + ROW_DY * 3);
+      await page.keyboard.press("Escape");
+      const valid = () => page.evaluate((nid) => window.RED.nodes.node(nid).valid, id);
+      assert.equal(await valid(), true, "a threshold of 25 (relative) is not read in duration mode");
+      await openDialog(page, id);
+      const marked = () => page.locator("#node-input-threshold").evaluate((el) => el.classList.contains("input-error"));
+      await page.locator("#node-input-mode").selectOption("threshold");
+      await type(page, "#node-input-threshold", "25");
+      assert.equal(await marked(), true, "25 is no relative threshold");
+      await page.locator("#node-input-thresholdKind").selectOption("absolute");
+      await type(page, "#node-input-threshold", "25");
+      assert.equal(await marked(), false, "25 is an absolute price");
+      await closeDialog(page);
+      const saved = await page.evaluate((nid) => { const n = window.RED.nodes.node(nid); return { valid: n.valid, kind: n.thresholdKind, threshold: n.threshold }; }, id);
+      await removeNodes(page, [id]);
+      assert.deepEqual(saved, { valid: true, kind: "absolute", threshold: 25 });
+      return JSON.stringify(saved);
+    });
+
     await test("screenshot of the palette with the seven nodes and the flow", async () => {
       await closeNotifications(page);
       await page.locator("#red-ui-tab-info-link-button").click().catch(() => undefined);

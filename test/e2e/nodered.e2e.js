@@ -319,7 +319,7 @@ const EXPECT = {
       return `${v} per kWh`;
     },
   },
-  "Charge the car in the cheapest 3 hours before 07:00": {
+  "Charge the car in the cheapest 3 hours before 7 am": {
     Charger: (v) => {
       assert.equal(typeof v, "boolean");
       return `switched ${v ? "on" : "off"}`;

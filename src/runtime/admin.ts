@@ -71,11 +71,14 @@ function baseUrlOf(def: AccountDef): string | undefined {
  * The stored credentials of a deployed account, for a test that asks for them ("__PWRD__": the dialog shows the
  * placeholder of a saved secret). They are handed out only to the account they belong to and only for the cloud
  * and server it was deployed with: otherwise a POST naming any node id (another package's config node also
- * stores a "clientSecret") and a server of the caller's choosing would send that secret there.
+ * stores a "clientSecret") and a server of the caller's choosing would send that secret there. An empty secret
+ * field asks for them too; but an account never deployed has none, so there its secret is simply missing and
+ * openClient says so. Only the placeholder, which the dialog shows for a saved secret, hears about deploying.
  */
-function storedCredentials(RED: NodeAPI, def: AccountDef): AccountCredentials {
+function storedCredentials(RED: NodeAPI, def: AccountDef, placeholder: boolean): AccountCredentials {
   const deployed = deployedDef(RED, def.id);
   if (!deployed) {
+    if (!placeholder) return {};
     throw invalidInput("clientSecret", "enter the secret: a stored one is used only for an account that is deployed.");
   }
   const sameCloud = (deployed.provider === "blynk" ? "blynk" : "flatpeak") === def.provider;
@@ -140,7 +143,8 @@ async function testConnection(RED: NodeAPI, req: Request, res: Response): Promis
     return;
   }
   const { def, creds } = testedAccount((req.body ?? {}) as Record<string, unknown>);
-  const wantsStored = creds.clientSecret === STORED_PASSWORD || creds.clientSecret === "";
+  const placeholder = creds.clientSecret === STORED_PASSWORD;
+  const wantsStored = placeholder || creds.clientSecret === "";
   if (wantsStored) creds.clientSecret = "";
   let opened: Awaited<ReturnType<typeof openClient>> | undefined;
   // Closing the test's own client cancels its login and requests at once.
@@ -148,7 +152,7 @@ async function testConnection(RED: NodeAPI, req: Request, res: Response): Promis
   asked.signal.addEventListener("abort", () => void opened?.release());
   try {
     if (wantsStored && def.id && !def.simulate) {
-      const stored = storedCredentials(RED, def);
+      const stored = storedCredentials(RED, def, placeholder);
       creds.clientSecret = stored.clientSecret ?? "";
       if (!creds.clientId) creds.clientId = stored.clientId ?? "";
     }

@@ -288,6 +288,30 @@ describe("reliability: secrets never leave the account", function () {
     }
   });
 
+  it("Test connection with no secret: missing on a new account, the stored one on a deployed account, never in the answer", async () => {
+    await loadFlow([{ id: "acc", type: "devicecloud-account", provider: "flatpeak", server: sim.url }, { id: "h", type: "helper" }], { acc: SECRETS.flatpeak });
+    const test = (body: Record<string, unknown>) =>
+      helper.request().post("/devicecloud/test").send({ provider: "flatpeak", server: sim.url, clientId: SECRETS.flatpeak.clientId, ...body });
+    const sent = sim.stats().requests;
+    // A new account whose secret field is left empty (or not sent): no secret was ever stored, it is just missing.
+    for (const body of [{ id: "new-acc", clientSecret: "" }, { id: "new-acc" }, { clientSecret: "" }]) {
+      const res = await test(body);
+      assert.equal(res.body.code, "INVALID_INPUT", res.text);
+      assert.equal(res.body.message, "clientSecret: enter the API key (sk_live_… or sk_test_…) in the account node, or turn on simulate.");
+    }
+    // The placeholder of a saved secret on an account not deployed: a stored secret is used only once it is.
+    const placeholder = await test({ id: "new-acc", clientSecret: "__PWRD__" });
+    assert.equal(placeholder.body.code, "INVALID_INPUT", placeholder.text);
+    assert.equal(placeholder.body.message, "clientSecret: enter the secret: a stored one is used only for an account that is deployed.");
+    assert.equal(sim.stats().requests, sent, "nothing was sent");
+    // A deployed account: the placeholder and an empty field both use its stored secret.
+    for (const clientSecret of ["__PWRD__", ""]) {
+      const res = await test({ id: "acc", clientSecret });
+      assert.equal(res.body.ok, true, res.text);
+      assert.equal(findSecret(res.text, secrets()), undefined, res.text);
+    }
+  });
+
   describe("transport security", () => {
     it("checks TLS certificates: a self-signed one on loopback ends in NETWORK naming the certificate, and nothing is sent", async function () {
       const { key, cert } = selfSigned();

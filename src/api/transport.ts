@@ -671,7 +671,11 @@ function worthRetrying(err: DeviceCloudError): boolean {
   return err.code === "NETWORK" && !(err instanceof CertificateRefused);
 }
 
-/** "?a=1&b=x+y", encoded as axios encodes its params (`:`, `$` and `,` as they are, a space as `+`); "" for none. */
+/**
+ * "?a=1&b=x%20y": `:`, `$` and `,` as they are (as axios leaves them), a space as %20, which every server reads as a
+ * space; a `+` for a space is read so only by a form decoder, and Blynk's sort labels ("Activated At") have spaces.
+ * "" for none.
+ */
 function queryString(query: Query | undefined): string {
   if (!query) return "";
   let out = "";
@@ -684,7 +688,7 @@ function queryString(query: Query | undefined): string {
 }
 
 function encodeParam(value: string): string {
-  return encodeURIComponent(value).replace(/%3A/gi, ":").replace(/%24/g, "$").replace(/%2C/gi, ",").replace(/%20/g, "+");
+  return encodeURIComponent(value).replace(/%3A/gi, ":").replace(/%24/g, "$").replace(/%2C/gi, ",");
 }
 
 /** Whether the environment names a proxy at all; axios decides then which requests it applies to (NO_PROXY). */

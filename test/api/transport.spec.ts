@@ -67,7 +67,7 @@ describe("transport: the request on the wire", function () {
     assert.equal(seen.length, 1);
     const [r] = seen;
     assert.equal(r.method, "GET");
-    assert.equal(r.url, "/devices/dev%2F1?limit=100&q=a+b%26c");
+    assert.equal(r.url, "/devices/dev%2F1?limit=100&q=a%20b%26c", "a space as %20, which a form decoder and decodeURIComponent both read as a space");
     assert.equal(r.headers.authorization, "Bearer token-on-the-wire");
     assert.equal(r.headers.accept, "application/json");
     assert.equal(r.headers["user-agent"], "node-red-devicecloud");

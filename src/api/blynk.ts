@@ -99,7 +99,7 @@ export class BlynkClient implements DeviceCloudClient {
   }
 
   supports(op: Operation): boolean {
-    return BLYNK_OFFERS.operations.includes(op);
+    return this.offers.operations.includes(op);
   }
 
   rateLimit(): number {

@@ -135,7 +135,7 @@ export class FlatpeakClient implements DeviceCloudClient {
   }
 
   supports(op: Operation): boolean {
-    return FLATPEAK_OFFERS.operations.includes(op);
+    return this.offers.operations.includes(op);
   }
 
   rateLimit(): number {

@@ -123,6 +123,25 @@ describe("prices and price slots nodes in a Node-RED runtime, against the simula
     assert.equal(out.length, 2);
   });
 
+  it("switch: a message that fails ends in Catch and leaves the plan in force, so a switch that is on still gets its false", async () => {
+    await flow({ type: "devicecloud-price-slots", locationId: LOC.demoDynamic, locationIdType: "str", mode: "threshold", threshold: 1, output: "switch" });
+    const out: Array<Record<string, any>> = [];
+    helper.getNode("out").on("input", (m: Record<string, any>) => out.push(m));
+    helper.getNode("n1").receive({ payload: "plan" } as never);
+    for (let i = 0; i < 200 && out.length < 1; i++) await sleep(10);
+    assert.equal(out[0].payload, true);
+    const failed = nextMessages("err");
+    helper.getNode("n1").receive({ start: "2026-03-29T07:00:00" } as never);
+    const [err] = await failed;
+    assert.equal(err.error.code, "INVALID_INPUT");
+    await sleep(50);
+    assert.equal(out.length, 1, "the failed message sent nothing and switched nothing off");
+    // The plan was still in force: a plan for later now switches the device off.
+    helper.getNode("n1").receive({ start: Date.now() + 2 * H, end: Date.now() + 3 * H } as never);
+    for (let i = 0; i < 200 && out.length < 2; i++) await sleep(10);
+    assert.equal(out[1].payload, false);
+  });
+
   it("no secret reaches a message, a status, a log line or an error, on every path (ok, 422, refused, unreachable)", async () => {
     const secrets = [...secretStrings(sim), "sk_test_WRONG_secret_for_prices"];
     const scanned: unknown[] = [];

@@ -1034,12 +1034,21 @@ async function main() {
         const x = window.RED.nodes.node(n.id);
         return { id: n.id, valid: x.valid, errors: (x.validationErrors || []).join("; ") };
       }), flow);
+      // Their dialogs say so as they open, before anything is changed.
+      const warned = {};
+      for (const [id, sel] of [["e2e0unoffered0rename", ".devicecloud-manage-device-unsupported"], ["e2e0unoffered0watch", ".devicecloud-watch-unsupported"]]) {
+        await openDialog(page, id);
+        warned[id] = await page.locator(sel).isVisible();
+        await page.locator("#node-dialog-cancel").click();
+        await page.locator("#node-dialog-cancel").waitFor({ state: "detached" });
+      }
       await removeNodes(page, flow.map((n) => n.id));
       const byId = Object.fromEntries(states.map((st) => [st.id, st]));
       for (const id of ["e2e0unoffered0rename", "e2e0unoffered0update", "e2e0unoffered0watch"]) {
         assert.equal(byId[id].valid, false, `${id} is invalid`);
         assert.match(byId[id].errors, /is not offered by (Flatpeak|Blynk) accounts/, byId[id].errors);
       }
+      assert.deepEqual(warned, { e2e0unoffered0rename: true, e2e0unoffered0watch: true }, "each dialog shows its warning row");
       assert.equal(byId.e2e0offered0rename.valid, true, "rename on Blynk is valid");
       assert.equal(byId.e2e0offered0watch.valid, true, "watching activations on Blynk is valid");
       return states.filter((st) => !st.valid).map((st) => st.errors).join(" | ");

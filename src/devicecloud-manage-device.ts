@@ -4,7 +4,7 @@
  * only when the node allows destructive actions; otherwise nothing is sent.
  */
 import type { Node, NodeAPI } from "node-red";
-import { checks, clientOf, describe, invalidInput, MANAGE_ACTION_NAMES, notOffered, offersManageAction, type CallOptions, type ManageAction as Action, type Provider } from "./api";
+import { checks, clientOf, describe, invalidInput, MANAGE_ACTION_NAMES, notOffered, offered, type CallOptions, type ManageAction as Action, type Provider } from "./api";
 import { isBlank, setupFlowNode, type InputContext } from "./runtime/pipeline";
 import type { FlowNodeDef } from "./runtime/types";
 
@@ -47,7 +47,7 @@ function nodeInput(def: FlowNodeDef, ctx: InputContext): NodeInput {
 function checkedAction(def: FlowNodeDef, provider: Provider, allowDestructive: boolean): Action {
   const action = (isBlank(def.action) ? "create" : String(def.action)) as Action;
   if (!ACTIONS.includes(action)) throw invalidInput("action", `must be one of ${ACTIONS.join(", ")}, got ${describe(def.action)}.`);
-  if (!offersManageAction(provider, action)) throw notOffered(provider, MANAGE_ACTION_NAMES[action]);
+  if (!offered(provider, "manageActions", action)) throw notOffered(provider, MANAGE_ACTION_NAMES[action]);
   if (DESTRUCTIVE.has(action) && !allowDestructive) {
     throw invalidInput(
       "allowDestructive",

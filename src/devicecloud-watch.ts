@@ -4,7 +4,7 @@
  * src/runtime/poll-loop.ts, one poll src/runtime/watch-poll.ts; this file reads the node's properties and wires them.
  */
 import type { Node, NodeAPI } from "node-red";
-import { DeviceCloudError, describe, invalidInput, notOffered, offersWatchKind, WATCH_KIND_NAMES, type WatchKind } from "./api";
+import { DeviceCloudError, describe, invalidInput, notOffered, offered, WATCH_KIND_NAMES, type WatchKind } from "./api";
 import { isBlank, toDeviceCloudError, usableAccount, type Msg } from "./runtime/pipeline";
 import { MAX_TIMER_MS, PollLoop } from "./runtime/poll-loop";
 import { statusBoard } from "./runtime/status";
@@ -75,7 +75,7 @@ function checkedConfig(def: FlowNodeDef, account: AccountNode | null, minInterva
   try {
     const config = readConfig(def, minInterval);
     const usable = usableAccount(account, "watch");
-    if (!offersWatchKind(usable.provider, config.kind)) throw notOffered(usable.provider, WATCH_KIND_NAMES[config.kind]);
+    if (!offered(usable.provider, "watchKinds", config.kind)) throw notOffered(usable.provider, WATCH_KIND_NAMES[config.kind]);
     return config;
   } catch (err) {
     return toDeviceCloudError(err);

@@ -2,7 +2,7 @@
 import { unsupported } from "./base";
 import { BLYNK_OFFERS, BlynkClient } from "./blynk";
 import { FLATPEAK_OFFERS, FlatpeakClient } from "./flatpeak";
-import type { ClientConfig, ManageAction, Offers, Operation, Provider, WatchKind } from "./types";
+import type { ClientConfig, Offers, Operation, Provider } from "./types";
 
 export type AnyClient = FlatpeakClient | BlynkClient;
 
@@ -13,17 +13,12 @@ export function createClient(config: ClientConfig): AnyClient {
 /** What each cloud offers, as its client declares it. */
 export const OFFERS: Readonly<Record<Provider, Offers>> = { flatpeak: FLATPEAK_OFFERS, blynk: BLYNK_OFFERS };
 
-/** Whether the cloud named `provider` offers the operation (false for a provider that does not exist). */
-export function offersOperation(provider: string, op: Operation): boolean {
-  return Object.hasOwn(OFFERS, provider) && OFFERS[provider as Provider].operations.includes(op);
-}
-
-export function offersManageAction(provider: string, action: ManageAction): boolean {
-  return Object.hasOwn(OFFERS, provider) && OFFERS[provider as Provider].manageActions.includes(action);
-}
-
-export function offersWatchKind(provider: string, kind: WatchKind): boolean {
-  return Object.hasOwn(OFFERS, provider) && OFFERS[provider as Provider].watchKinds.includes(kind);
+/**
+ * Whether the cloud named `provider` offers `value` among its `list`: an operation, a manage action, a watch kind
+ * (false for a provider that does not exist).
+ */
+export function offered<L extends keyof Offers>(provider: string, list: L, value: Offers[L][number]): boolean {
+  return Object.hasOwn(OFFERS, provider) && (OFFERS[provider as Provider][list] as readonly string[]).includes(value);
 }
 
 /**
@@ -31,7 +26,7 @@ export function offersWatchKind(provider: string, kind: WatchKind): boolean {
  * cloud does not offer it (as OFFERS says).
  */
 export function clientOf<P extends Provider>(client: AnyClient, provider: P, op: Operation): Extract<AnyClient, { provider: P }> {
-  if (!offersOperation(client.provider, op) || client.provider !== provider) throw unsupported(client.provider, op);
+  if (!offered(client.provider, "operations", op) || client.provider !== provider) throw unsupported(client.provider, op);
   return client as Extract<AnyClient, { provider: P }>;
 }
 

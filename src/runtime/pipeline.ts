@@ -4,7 +4,7 @@
  * and the one error path: done(err) with a DeviceCloudError, so a Catch node gets msg.error.code.
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
-import { DeviceCloudError, invalidInput, isBlank, isCancelled, offersOperation, unsupported, type AnyClient, type CallOptions, type Operation } from "../api";
+import { DeviceCloudError, invalidInput, isBlank, isCancelled, offered, unsupported, type AnyClient, type CallOptions, type Operation } from "../api";
 import { errorStatus, okStatus, pageStatus, statusBoard, type Status } from "./status";
 import { shared, type AccountNode, type FlowNodeDef } from "./types";
 
@@ -132,7 +132,7 @@ export function usableAccount(account: AccountNode | null, op: Operation): Accou
     throw invalidInput("account", "choose a device cloud account in the node (the account node is missing or not deployed).");
   }
   if (account.problem) throw account.problem;
-  if (!offersOperation(account.provider, op)) {
+  if (!offered(account.provider, "operations", op)) {
     throw unsupported(account.provider, op);
   }
   return account;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { BlynkDevice, Simulator } from "../../src/simulator";
-import { checks, clientOf, offersManageAction, type BlynkClient, type CreateInput, type FlatpeakClient } from "../../src/api";
+import { checks, clientOf, offered, type BlynkClient, type CreateInput, type FlatpeakClient } from "../../src/api";
 import { normalizeActivation } from "../../src/api/blynk";
 import { ASSUMED_LIMIT, Watcher, minimumInterval, parseDeviceList, statusFromLastSeen } from "../../src/api/watch";
 import { clientFor, collect, findSecret, rejects, secretStrings, simulatorForSuite } from "../support/sim";
@@ -287,8 +287,8 @@ describe("fleet administration: clients against the simulator", function () {
       const unsupported = (e: Error & { code?: string }) => e.code === "UNSUPPORTED";
       assert.throws(() => clientOf(flat, "blynk", "deviceHistory"), unsupported);
       assert.throws(() => clientOf(blynk, "flatpeak", "manageDevice"), unsupported);
-      for (const action of ["rename", "transferToUser", "transferToOrg", "removeOwner", "clearData"] as const) assert.equal(offersManageAction("flatpeak", action), false, action);
-      assert.equal(offersManageAction("blynk", "update"), false);
+      for (const action of ["rename", "transferToUser", "transferToOrg", "removeOwner", "clearData"] as const) assert.equal(offered("flatpeak", "manageActions", action), false, action);
+      assert.equal(offered("blynk", "manageActions", "update"), false);
       assert.equal((await rejects(collect(flat.listDevices({ by: "activated", minutes: 5 })))).code, "UNSUPPORTED");
       // The declaration and the methods agree: the other cloud's client has no such method to call by mistake.
       for (const method of ["deviceTimeline", "deviceLogs", "deviceTags", "renameDevice", "transferDevice", "removeOwner", "clearData", "lastActivated"]) {

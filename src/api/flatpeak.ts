@@ -87,8 +87,9 @@ interface Endpoint {
   /** Where the same operation is when this path answers 404 or 405 (another snapshot of the release's reference). */
   other?: Endpoint;
 }
-const get = (prefix: string): Endpoint => ({ method: "GET", path: (loc) => `${prefix}/${encodeURIComponent(loc)}`, route: `${prefix}/{location}` });
-const postAt = (prefix: string): Endpoint => ({ method: "POST", path: (loc) => `${prefix}/${encodeURIComponent(loc)}`, route: `${prefix}/{location}` });
+const atLocation = (method: Method, prefix: string): Endpoint => ({ method, path: (loc) => `${prefix}/${encodeURIComponent(loc)}`, route: `${prefix}/{location}` });
+const get = (prefix: string) => atLocation("GET", prefix);
+const postAt = (prefix: string) => atLocation("POST", prefix);
 const postBody = (path: string): Endpoint => ({ method: "POST", path: () => path, route: path, locationInBody: true, other: postAt(path) });
 /** A device's path, and the route that names its operations whatever the device. */
 const devicePath = (id: string) => `/devices/${encodeURIComponent(id)}`;

@@ -16,6 +16,7 @@
  *     validateAccount(node, value, operation)  the validator of the `account` property
  *     watchProvider(node, operation, tipKey)   a warning row while the account's cloud lacks the operation
  *     offersOf(provider)                       { operations, manageActions, watchKinds } of a cloud, from the runtime, or null
+ *     notOffered(node, accountId, list, value, label)   "" or the message: the account's cloud lacks value in offers[list]
  *     providerOf(accountId), selectedAccount() "flatpeak" | "blynk" | null; the account chosen in the dialog
  *     typedField(name, defaultType, types)     #node-input-<name> as a TypedInput typed by #node-input-<name>Type
  *     idField(node, "deviceId" | "locationId") an id TypedInput with the account's devices or locations picker
@@ -81,20 +82,29 @@
     }
 
     /**
-     * "" when the account's provider offers the operation (or no operation is asked, or the provider is not
-     * known yet), else the message: the short form for the validator (shown in the list of invalid
-     * properties), a sentence (key devicecloud.errors.unsupportedWarning) for the warning row of the dialog.
+     * "" when the account's cloud offers `value` among its offers[list] (operations, manageActions, watchKinds),
+     * or no value is asked, or the cloud is not known yet; else the message naming the value (label(): its
+     * text) and the cloud: the short form for a validator (shown in the list of invalid properties), a sentence
+     * (key devicecloud.errors.unsupportedWarning) for the warning row of the dialog.
      */
-    function unsupportedMessage(node, accountId, operation, sentence) {
-        var offers = offersOf(providerOf(accountId));
-        if (!operation || !offers || offers.operations.indexOf(operation) !== -1) {
+    function notOffered(node, accountId, list, value, label, sentence) {
+        var provider = providerOf(accountId);
+        var offers = offersOf(provider);
+        if (!value || !offers || !offers[list] || offers[list].indexOf(value) !== -1) {
             return "";
         }
-        var type = node && (node.type || (node._def && node._def.type));
         return tr(node, sentence ? "devicecloud.errors.unsupportedWarning" : "devicecloud.errors.unsupported", {
-            operation: tr(node, type + ".paletteLabel"),
-            provider: PROVIDER_NAMES[providerOf(accountId)]
+            operation: label(),
+            provider: PROVIDER_NAMES[provider]
         });
+    }
+
+    /** notOffered for the node's operation, named by the node's palette label. */
+    function unsupportedMessage(node, accountId, operation, sentence) {
+        return notOffered(node, accountId, "operations", operation, function () {
+            var type = node && (node.type || (node._def && node._def.type));
+            return tr(node, type + ".paletteLabel");
+        }, sentence);
     }
 
     /**
@@ -214,13 +224,14 @@
          */
         offered: function (list, check, labelKey) {
             return function (v, opt) {
-                var checked = check.call(this, v, opt);
-                var provider = providerOf(selectedAccount() || this.account);
-                var offers = offersOf(provider);
-                if (checked !== true || blank(v) || !offers || !offers[list] || offers[list].indexOf(v) !== -1) {
+                var node = this;
+                var checked = check.call(node, v, opt);
+                if (checked !== true || blank(v)) {
                     return checked;
                 }
-                return tr(this, "devicecloud.errors.unsupported", { operation: tr(this, labelKey(v)), provider: PROVIDER_NAMES[provider] });
+                return notOffered(node, selectedAccount() || node.account, list, v, function () {
+                    return tr(node, labelKey(v));
+                }) || true;
             };
         }
     };
@@ -854,6 +865,7 @@
         validators: validators,
         validateAccount: validateAccount,
         showDefaults: showDefaults,
+        notOffered: notOffered,
         watchProvider: watchProvider,
         offersOf: offersOf,
         providerOf: providerOf,
